@@ -1,0 +1,104 @@
+"""One LSTM step, forward and backward (cs231n style: forward returns a cache that backward consumes).
+
+Shapes: stm, ltm (B, H); event (B, D); x = [stm, event] (B, H+D).
+
+Forward (both variants share everything up to LTM_t):
+    N = tanh(x W_n + b_n)   i = sigmoid(x W_i + b_i)   f = sigmoid(x W_f + b_f)   V = sigmoid(x W_v + b_v)
+    kept = LTM_{t-1} * f                      (Forget gate)
+    LTM_t = kept + N * i                      (Remember gate)
+    lesson:   U = tanh(kept W_u + b_u);  STM_t = U * V
+    standard: STM_t = V * tanh(LTM_t)         (h_t = o_t * tanh(c_t))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import dsigmoid_from_output, dtanh_from_output, sigmoid, tanh
+from .gates import concat, forget_gate, learn_gate, remember_gate, standard_use_gate, use_gate
+from .params import LSTMParams, check_variant
+
+__all__ = ["lstm_cell", "lstm_cell_forward", "lstm_cell_backward"]
+
+
+def lstm_cell(stm, ltm, event, params: LSTMParams, variant: str = "lesson"):
+    """One step through the four gates: (STM_{t-1}, LTM_{t-1}, E_t) -> (STM_t, LTM_t), each (B, H).
+
+    Written with the gate functions, exactly as the lesson tells it.
+    """
+    check_variant(variant)
+    p = params
+    learn_out = learn_gate(stm, event, p.W_n, p.b_n, p.W_i, p.b_i)     # N_t * i_t
+    forget_out = forget_gate(ltm, stm, event, p.W_f, p.b_f)             # LTM_{t-1} * f_t
+    new_ltm = remember_gate(learn_out, forget_out)                      # LTM_t
+    if variant == "lesson":
+        _require_use_weights(p)
+        new_stm = use_gate(forget_out, stm, event, p.W_u, p.b_u, p.W_v, p.b_v)
+    else:
+        new_stm = standard_use_gate(new_ltm, stm, event, p.W_v, p.b_v)
+    return new_stm, new_ltm
+
+
+def _require_use_weights(p: LSTMParams):
+    if p.W_u is None or p.b_u is None:
+        raise ValueError("variant='lesson' needs W_u and b_u (the Use gate's own weights); "
+                         "these parameters are for variant='standard'")
+
+
+def lstm_cell_forward(stm, ltm, event, params: LSTMParams, variant: str = "lesson"):
+    """lstm_cell that also keeps every intermediate: -> (new_stm, new_ltm, cache)."""
+    check_variant(variant)
+    p = params
+    x = concat(stm, event)                  # (B, H+D)
+    N = tanh(x @ p.W_n + p.b_n)             # (B, H) Learn: candidate
+    i = sigmoid(x @ p.W_i + p.b_i)          # (B, H) Learn: how much
+    f = sigmoid(x @ p.W_f + p.b_f)          # (B, H) Forget factor
+    V = sigmoid(x @ p.W_v + p.b_v)          # (B, H) Use: output gate
+    kept = ltm * f                          # (B, H) Forget gate output
+    new_ltm = kept + N * i                  # (B, H) Remember gate
+    if variant == "lesson":
+        _require_use_weights(p)
+        U = tanh(kept @ p.W_u + p.b_u)      # (B, H)
+        new_stm = U * V
+    else:
+        U = tanh(new_ltm)                   # (B, H) tanh(c_t), no weights
+        new_stm = V * U
+    cache = dict(variant=variant, params=p, x=x, ltm=ltm, N=N, i=i, f=f, V=V, U=U, kept=kept,
+                 H=stm.shape[-1])
+    return new_stm, new_ltm, cache
+
+
+def lstm_cell_backward(dstm, dltm, cache):
+    """Backward through one step.
+
+    dstm, dltm: (B, H) upstream gradients of the loss w.r.t. STM_t and LTM_t.
+    Returns a dict of gradients: every parameter name (W_n, b_n, ...), and
+    'stm', 'ltm', 'event' for STM_{t-1} (B, H), LTM_{t-1} (B, H), E_t (B, D).
+    """
+    p, x, ltm = cache["params"], cache["x"], cache["ltm"]
+    N, i, f, V, U, kept, H = (cache[k] for k in ("N", "i", "f", "V", "U", "kept", "H"))
+    g = {}
+    dV = dstm * U
+    if cache["variant"] == "lesson":
+        da_u = dstm * V * dtanh_from_output(U)          # through U = tanh(kept W_u + b_u)
+        g["W_u"] = kept.T @ da_u
+        g["b_u"] = da_u.sum(axis=0)
+        dkept = dltm + da_u @ p.W_u.T                   # LTM_t = kept + N i, and kept feeds U
+        dnew_ltm = dltm
+    else:
+        dnew_ltm = dltm + dstm * V * dtanh_from_output(U)   # STM_t = V tanh(LTM_t)
+        dkept = dnew_ltm
+    dN = dnew_ltm * i
+    di = dnew_ltm * N
+    df = dkept * ltm
+    dltm_prev = dkept * f
+    da = {"n": dN * dtanh_from_output(N), "i": di * dsigmoid_from_output(i),
+          "f": df * dsigmoid_from_output(f), "v": dV * dsigmoid_from_output(V)}
+    dx = np.zeros_like(x)
+    for k, da_k in da.items():
+        W = getattr(p, "W_" + k)
+        g["W_" + k] = x.T @ da_k
+        g["b_" + k] = da_k.sum(axis=0)
+        dx += da_k @ W.T
+    g["stm"], g["event"], g["ltm"] = dx[:, :H], dx[:, H:], dltm_prev
+    return g

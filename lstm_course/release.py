@@ -1,0 +1,125 @@
+"""Student notebooks are generated from the solutions: one source of truth.
+
+In a solution notebook, code between two marker lines is the answer:
+
+    def learn_gate(stm, event, W_n, b_n, W_i, b_i):
+        # BEGIN SOLUTION
+        ...
+        # END SOLUTION
+
+`make_student_notebook` replaces each region by a stub at the region's indentation:
+inside a function, ``raise NotImplementedError(...)`` (the checks report "not attempted yet");
+at the top level of a cell, only the ``# YOUR CODE HERE`` comment, so the cell still runs.
+Markdown cells may hold ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->`` (answers to
+written questions); cells tagged ``solution-only`` are dropped. Outputs and execution counts are
+cleared and metadata is reduced to what the course needs, so the result is deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["MarkerError", "strip_solution_source", "make_student_notebook", "release",
+           "out_of_sync", "STUB_MESSAGE"]
+
+BEGIN = re.compile(r"^(?P<indent>[ \t]*)#+\s*BEGIN SOLUTION\s*$")
+END = re.compile(r"^[ \t]*#+\s*END SOLUTION\s*$")
+MD_REGION = re.compile(r"<!--\s*BEGIN SOLUTION\s*-->.*?<!--\s*END SOLUTION\s*-->", re.S)
+MD_STUB = "*Your answer here.*"
+STUB_MESSAGE = "not attempted yet: replace this line with your code"
+KEEP_CELL_METADATA = ("tags",)
+KEEP_NB_METADATA = ("kernelspec", "language_info", "lstm_course")
+
+
+class MarkerError(ValueError):
+    """A solution region is malformed (unbalanced BEGIN/END markers)."""
+
+
+def strip_solution_source(source: str, where: str = "cell") -> str:
+    """Replace every BEGIN/END SOLUTION region in a code cell's source by its stub."""
+    out, inside, indent = [], False, ""
+    for lineno, line in enumerate(source.splitlines(), 1):
+        if m := BEGIN.match(line):
+            if inside:
+                raise MarkerError(f"{where}, line {lineno}: BEGIN SOLUTION inside another region")
+            inside, indent = True, m["indent"]
+            out.append(f"{indent}# YOUR CODE HERE")
+            if indent:
+                out.append(f'{indent}raise NotImplementedError("{STUB_MESSAGE}")')
+        elif END.match(line):
+            if not inside:
+                raise MarkerError(f"{where}, line {lineno}: END SOLUTION without BEGIN SOLUTION")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise MarkerError(f"{where}: BEGIN SOLUTION is never closed by END SOLUTION")
+    return "\n".join(out)
+
+
+def has_solution(source: str) -> bool:
+    return any(BEGIN.match(line) for line in source.splitlines()) or bool(MD_REGION.search(source))
+
+
+def make_student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
+    """The student version of a solution notebook (a new object; `nb` is not modified)."""
+    student = nbformat.v4.new_notebook()
+    student.metadata = {k: v for k, v in nb.metadata.items() if k in KEEP_NB_METADATA}
+    for index, cell in enumerate(nb.cells):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "solution-only" in tags:
+            continue
+        meta = {k: v for k, v in cell.get("metadata", {}).items() if k in KEEP_CELL_METADATA}
+        if cell.cell_type == "code":
+            source = strip_solution_source(cell.source, f"{name} cell {index}")
+            new = nbformat.v4.new_code_cell(source, metadata=meta)
+        elif cell.cell_type == "markdown":
+            new = nbformat.v4.new_markdown_cell(MD_REGION.sub(MD_STUB, cell.source), metadata=meta)
+        else:
+            new = nbformat.v4.new_raw_cell(cell.source, metadata=meta)
+        new.pop("id", None)
+        new["id"] = f"cell-{len(student.cells)}"
+        student.cells.append(new)
+    return student
+
+
+def dumps(nb) -> str:
+    """Deterministic JSON for a notebook (stable key order, one trailing newline)."""
+    return nbformat.writes(nb, version=4).rstrip("\n") + "\n"
+
+
+def release(solutions_dir="solutions", out_dir="notebooks") -> list[Path]:
+    """Write the student version of every solutions/*.ipynb into out_dir. Returns the paths."""
+    solutions_dir, out_dir = Path(solutions_dir), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for src in sorted(solutions_dir.glob("*.ipynb")):
+        nb = nbformat.read(src, as_version=4)
+        target = out_dir / src.name
+        text = dumps(make_student_notebook(nb, src.name))
+        tmp = target.with_suffix(".ipynb.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+        written.append(target)
+    return written
+
+
+def out_of_sync(solutions_dir="solutions", notebooks_dir="notebooks") -> list[str]:
+    """Names of student notebooks that differ from what `release` would write (or are missing/extra)."""
+    solutions_dir, notebooks_dir = Path(solutions_dir), Path(notebooks_dir)
+    problems = []
+    expected = {p.name: p for p in sorted(solutions_dir.glob("*.ipynb"))}
+    for name, src in expected.items():
+        want = dumps(make_student_notebook(nbformat.read(src, as_version=4), name))
+        target = notebooks_dir / name
+        if not target.exists():
+            problems.append(f"{name} (missing from {notebooks_dir})")
+        elif target.read_text(encoding="utf-8") != want:
+            problems.append(f"{name} (differs from its solution)")
+    for extra in sorted(notebooks_dir.glob("*.ipynb")):
+        if extra.name not in expected:
+            problems.append(f"{extra.name} (no solution notebook for it)")
+    return problems

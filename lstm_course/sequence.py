@@ -1,0 +1,68 @@
+"""The LSTM unrolled over a sequence, and backpropagation through time (BPTT).
+
+events: (B, T, D), batch first. stms: (B, T, H), the STM (h) after every step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cell import lstm_cell_backward, lstm_cell_forward
+from .params import LSTMParams, check_variant
+
+__all__ = ["lstm_forward", "lstm_backward"]
+
+
+def lstm_forward(events, params: LSTMParams, stm0=None, ltm0=None, variant: str = "lesson",
+                 return_cache: bool = False):
+    """Run the cell over T steps.
+
+    events (B, T, D); stm0, ltm0 (B, H), zeros when None.
+    Returns (stms (B, T, H), (stm_T, ltm_T)); with return_cache=True also the cache that
+    lstm_backward consumes: (stms, (stm_T, ltm_T), cache).
+    """
+    check_variant(variant)
+    events = np.asarray(events)
+    if events.ndim != 3:
+        raise ValueError(f"events must be (B, T, D), got shape {events.shape}")
+    B, T, D = events.shape
+    H = params.hidden_size
+    if D != params.input_size:
+        raise ValueError(f"events have D={D} features but the parameters expect {params.input_size}")
+    dtype = np.result_type(events.dtype, params.dtype)
+    stm = np.zeros((B, H), dtype) if stm0 is None else np.asarray(stm0)
+    ltm = np.zeros((B, H), dtype) if ltm0 is None else np.asarray(ltm0)
+    stms = np.empty((B, T, H), dtype)
+    caches = []
+    for t in range(T):
+        stm, ltm, c = lstm_cell_forward(stm, ltm, events[:, t], params, variant)
+        stms[:, t] = stm
+        caches.append(c)
+    if return_cache:
+        return stms, (stm, ltm), dict(steps=caches, params=params, variant=variant, D=D)
+    return stms, (stm, ltm)
+
+
+def lstm_backward(dstms, cache, dstm_T=None, dltm_T=None):
+    """BPTT: gradients of a loss given dL/dstms (B, T, H) (and optionally dL/dstm_T, dL/dltm_T).
+
+    Returns a dict: every parameter name -> gradient of its shape, plus
+    'events' (B, T, D), 'stm0' (B, H), 'ltm0' (B, H).
+    """
+    steps, params = cache["steps"], cache["params"]
+    B, T, H = dstms.shape
+    grads = {name: np.zeros_like(arr) for name, arr in params.items()}
+    if cache["variant"] == "standard":
+        grads.pop("W_u", None)
+        grads.pop("b_u", None)
+    devents = np.empty((B, T, cache["D"]), dtype=dstms.dtype)
+    dstm = np.zeros((B, H), dstms.dtype) if dstm_T is None else np.array(dstm_T)
+    dltm = np.zeros((B, H), dstms.dtype) if dltm_T is None else np.array(dltm_T)
+    for t in reversed(range(T)):
+        g = lstm_cell_backward(dstm + dstms[:, t], dltm, steps[t])
+        for name in grads:
+            grads[name] += g[name]
+        devents[:, t] = g["event"]
+        dstm, dltm = g["stm"], g["ltm"]
+    grads.update(events=devents, stm0=dstm, ltm0=dltm)
+    return grads
