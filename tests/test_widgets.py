@@ -1,0 +1,104 @@
+"""The widgets, driven headlessly: move a slider, the result (what is shown) changes correctly."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from ipywidgets import interactive  # noqa: E402
+
+from lstm_course import sigmoid  # noqa: E402
+from lstm_course.widgets.gates import (  # noqa: E402
+    cell_stepper_widget,
+    example_ltm,
+    forget_gate_widget,
+    learn_gate_widget,
+    remember_gate_widget,
+    use_gate_widget,
+)
+from lstm_course.widgets.rnn import vanishing_gradient_widget  # noqa: E402
+
+
+def slider(w, name):
+    for child in w.children:
+        if getattr(child, "description", "").startswith(name):
+            return child
+    raise KeyError(name)
+
+
+@pytest.fixture(params=[False, True], ids=["numbers", "with-plot"])
+def plot(request):
+    return request.param
+
+
+def test_learn_gate_widget(plot):
+    w = learn_gate_widget(plot=plot)
+    assert isinstance(w, interactive)
+    before = dict(w.result)
+    slider(w, "Event").value = -1.5
+    assert w.result["N_t"] < 0 < before["N_t"]
+    assert w.result["learn_out"] == pytest.approx(w.result["N_t"] * w.result["i_t"])
+    slider(w, "b_i").value = -3.0
+    assert w.result["i_t"] < before["i_t"]
+    w.children[0].value = 1.0  # STM, weight 0.5 on it
+    expected_N = np.tanh(0.5 * 1.0 + 1.0 * -1.5 + 0.0)
+    assert w.result["N_t"] == pytest.approx(expected_N)
+
+
+def test_forget_gate_widget_erases_the_ltm(plot):
+    w = forget_gate_widget(plot=plot)
+    ltm = example_ltm()
+    np.testing.assert_allclose(w.result["ltm"], 0.9 * ltm)
+    slider(w, "forget").value = 0.0
+    np.testing.assert_allclose(w.result["ltm"], 0 * ltm)
+    slider(w, "forget").value = 0.5
+    slider(w, "steps").value = 3
+    assert w.result["left"] == pytest.approx(0.125)
+    np.testing.assert_allclose(w.result["ltm"], ltm / 8)
+
+
+def test_remember_gate_widget(plot):
+    w = remember_gate_widget(plot=plot)
+    assert w.result["ltm"] == pytest.approx(0.8 * 0.5 - 0.6 * 0.5)
+    slider(w, "f_t").value = 1.0
+    slider(w, "i_t").value = 0.0
+    assert w.result["ltm"] == pytest.approx(0.8)
+    assert w.result["learned"] == 0.0
+
+
+def test_use_gate_widget(plot):
+    w = use_gate_widget(plot=plot)
+    slider(w, "b_v").value = -3.0
+    slider(w, "w_v").value = -3.0
+    assert w.result["V_t"] == pytest.approx(sigmoid(np.array(-6.0))[()])
+    assert abs(w.result["stm"]) < 0.01
+    slider(w, "b_v").value = 3.0
+    slider(w, "w_v").value = 3.0
+    assert w.result["stm"] == pytest.approx(w.result["U_t"] * w.result["V_t"])
+    assert w.result["stm"] > 0.5
+
+
+def test_cell_stepper_widget(plot):
+    w = cell_stepper_widget(plot=plot)
+    assert w.result["t"] == 8 and abs(w.result["stm"][0]) > 0.5  # a recall step
+    slider(w, "step").value = 2  # a store step
+    assert w.result["t"] == 2 and w.result["i"][0] > 0.9 and w.result["f"][0] < 0.1
+    slider(w, "step").value = 3
+    assert w.result["i"][0] < 0.1 and w.result["f"][0] > 0.9
+
+
+def test_vanishing_gradient_widget(plot):
+    w = vanishing_gradient_widget(plot=plot)
+    assert w.result["growth"] < 1 and w.result["last"] < 1e-6 * w.result["first"]
+    slider(w, "recurrent").value = 3.0
+    assert w.result["growth"] > 1.1 and w.result["last"] > w.result["first"]
+    slider(w, "sequence").value = 100
+    assert len(w.result["norms"]) == 100
+
+
+def test_every_widget_has_a_slider():
+    for factory in (learn_gate_widget, forget_gate_widget, remember_gate_widget, use_gate_widget,
+                    cell_stepper_widget, vanishing_gradient_widget):
+        w = factory(plot=False)
+        assert any(type(c).__name__.endswith("Slider") for c in w.children)
