@@ -115,7 +115,7 @@ def init_params(input_size: int, hidden_size: int, variant: str = "lesson", seed
         return rng.uniform(-k, k, size=shape).astype(dtype)
 
     p = dict(W_n=u(H + D, H), b_n=u(H), W_i=u(H + D, H), b_i=u(H), W_f=u(H + D, H),
-             b_f=u(H) + dtype(forget_bias), W_u=u(H, H), b_u=u(H), W_v=u(H + D, H), b_v=u(H))
+             b_f=u(H) + np.asarray(forget_bias, dtype), W_u=u(H, H), b_u=u(H), W_v=u(H + D, H), b_v=u(H))
     if variant == "standard":
         p["W_u"] = p["b_u"] = None
     return LSTMParams(**p)

@@ -126,7 +126,9 @@ def test_init_params():
     s = init_params(3, 4, "standard", seed=0)
     assert s.W_u is None and s.b_u is None and s.variant == "standard"
     np.testing.assert_array_equal(init_params(3, 4, seed=7).W_n, init_params(3, 4, seed=7).W_n)
-    assert init_params(3, 4, dtype=np.float32).dtype == np.float32
+    for dtype in (np.float32, "float32", np.dtype("float32")):
+        q = init_params(3, 4, dtype=dtype, forget_bias=1.0)
+        assert {a.dtype for _, a in q.items()} == {np.dtype(np.float32)}
     with pytest.raises(ValueError, match="hidden_size"):
         init_params(3, 0)
     with pytest.raises(ValueError, match="variant"):
