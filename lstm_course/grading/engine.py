@@ -1,0 +1,225 @@
+"""Grading many submissions: `--jobs` worker processes, each grading one submission at a time in
+a fresh kernel; rows saved (gradebook, cache, feedback) as each submission finishes.
+
+A worker that stops answering (longer than the notebook limit plus a margin) or dies is killed
+with its kernels; its submission gets `crashed` rows and a new worker takes its place. Ctrl-C
+stops the workers and keeps every finished submission's rows (the gradebook is rewritten
+atomically after each one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .feedback import write_feedback
+from .gradebook import Gradebook
+from .notebook import Limits, invalid_rows
+from .submissions import find_submissions, load_submission
+
+__all__ = ["GradeRun", "grade_paths", "INTERRUPT_AFTER_ENV"]
+
+INTERRUPT_AFTER_ENV = "LSTM_COURSE_GRADE_INTERRUPT_AFTER"   # test hook: Ctrl-C after N results
+WATCHDOG_MARGIN = 60.0
+
+
+@dataclass
+class GradeRun:
+    rows: list[dict] = field(default_factory=list)
+    n_submissions: int = 0
+    graded: list[str] = field(default_factory=list)      # ids executed in this run
+    from_cache: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+
+class _Worker:
+    def __init__(self, settings: dict):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "lstm_course.grading.worker", json.dumps(settings)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, bufsize=1, start_new_session=True)
+        self.kernels: list[int] = []
+        self.task = None
+        self.started = 0.0
+        self.buffer = ""
+
+    def send(self, task):
+        self.task, self.started = task, time.monotonic()
+        self.proc.stdin.write(json.dumps(task) + "\n")
+        self.proc.stdin.flush()
+
+    def kill(self):
+        for pid in [self.proc.pid, *self.kernels]:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError, OSError):
+                pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def grade_paths(paths, out, *, jobs: int = 2, limits: Limits | None = None, lesson=None,
+                use_cache: bool = True, feedback_dir=None, progress: bool = True,
+                warm: bool = True, log=None) -> GradeRun:
+    """Grade every notebook under `paths` into the CSV `out`. Raises KeyboardInterrupt after
+    saving what was finished when interrupted (run.interrupted is set first)."""
+    limits = limits or Limits()
+    started = time.monotonic()
+    run = GradeRun()
+    files = find_submissions(paths)
+    subs = [load_submission(p, lesson) for p in files]
+    run.n_submissions = len(subs)
+    settings = f"cell={limits.cell_timeout:g};nb={limits.notebook_timeout:g};lesson={lesson or ''}"
+    book = Gradebook(out, use_cache=use_cache, settings=settings)
+    feedback_dir = Path(feedback_dir) if feedback_dir else _default_feedback_dir(Path(out))
+    by_id = {s.id: s for s in subs}
+
+    todo = []
+    for sub in subs:
+        if not sub.valid:
+            rows = invalid_rows(sub)
+            run.invalid.append(sub.id)
+        else:
+            rows = book.cached(sub)
+            if rows is None:
+                todo.append(sub)
+                continue
+            run.from_cache.append(sub.id)
+        book.set(sub.id, rows)
+        write_feedback(feedback_dir, sub.id, rows)
+    book.flush()
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(subs), initial=len(subs) - len(todo), unit="notebook",
+                   desc="grading", file=sys.stderr, dynamic_ncols=True)
+    interrupt_after = int(os.environ.get(INTERRUPT_AFTER_ENV, "0") or 0)
+    worker_settings = {"cell_timeout": limits.cell_timeout,
+                       "notebook_timeout": limits.notebook_timeout, "warm": warm}
+    workers: list[_Worker] = []
+    sel = selectors.DefaultSelector()
+    queue = list(todo)
+    done = 0
+    last_flush = 0.0
+
+    def finish(sub_id, rows):
+        nonlocal done, last_flush
+        sub = by_id[sub_id]
+        book.set(sub_id, rows)
+        book.store(sub, rows)
+        write_feedback(feedback_dir, sub_id, rows)
+        run.graded.append(sub_id)
+        done += 1
+        now = time.monotonic()
+        if now - last_flush > 0.5 or not queue:
+            book.flush()
+            last_flush = now
+        if bar is not None:
+            bar.update(1)
+        if interrupt_after and done >= interrupt_after:
+            raise KeyboardInterrupt
+
+    def start_worker():
+        w = _Worker(worker_settings)
+        workers.append(w)
+        sel.register(w.proc.stdout, selectors.EVENT_READ, w)
+        return w
+
+    def feed(w):
+        if queue:
+            sub = queue.pop(0)
+            w.send({"id": sub.id, "path": str(sub.path), "lesson": lesson})
+        else:
+            w.task = None
+
+    def retire(w, reason):
+        sel.unregister(w.proc.stdout)
+        workers.remove(w)
+        w.kill()
+        task = w.task
+        if task is not None:
+            sub = by_id[task["id"]]
+            sub.problem = reason
+            rows = [{**r, "status": "crashed", "message": reason, "detail": reason}
+                    for r in invalid_rows(sub)]
+            finish(task["id"], rows)
+
+    try:
+        for _ in range(max(1, min(jobs, len(queue)))):
+            feed(start_worker())
+        while any(w.task is not None for w in workers):
+            for key, _ in sel.select(timeout=1.0):
+                w = key.data
+                line = w.proc.stdout.readline()
+                if not line:
+                    retire(w, "the grading worker for this submission died")
+                    if queue:
+                        feed(start_worker())
+                    continue
+                try:
+                    msg = json.loads(line)
+                except ValueError:
+                    continue
+                if "kernel" in msg:
+                    if msg["kernel"]:
+                        w.kernels.append(int(msg["kernel"]))
+                    continue
+                if "rows" in msg and w.task and msg.get("id") == w.task["id"]:
+                    w.task = None
+                    finish(msg["id"], msg["rows"])
+                    feed(w)
+            limit = limits.notebook_timeout + WATCHDOG_MARGIN
+            for w in list(workers):
+                if w.task is not None and time.monotonic() - w.started > limit:
+                    retire(w, f"grading this submission took longer than {limit:g} s and was "
+                              "stopped")
+                    if queue:
+                        feed(start_worker())
+    except KeyboardInterrupt:
+        run.interrupted = True
+        for w in workers:
+            w.kill()
+        workers.clear()
+        book.flush()
+        if bar is not None:
+            bar.close()
+        run.rows = book.all_rows()
+        run.seconds = time.monotonic() - started
+        raise
+    finally:
+        for w in workers:
+            w.close()
+        sel.close()
+    book.flush()
+    if bar is not None:
+        bar.close()
+    run.rows = book.all_rows()
+    run.seconds = time.monotonic() - started
+    return run
+
+
+def _default_feedback_dir(out: Path) -> Path:
+    stem = out.name[: -len(out.suffix)] if out.suffix else out.name
+    return out.with_name(stem + "-feedback")

@@ -1,0 +1,56 @@
+"""One feedback file per submission (Markdown): the same diagnostic messages a learner sees in the
+notebook's check cells, never the hidden test inputs (the checks' messages name shapes and
+which part of the output is wrong, not the values they were computed from)."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from .gradebook import _num, atomic_write_text
+
+__all__ = ["feedback_markdown", "feedback_path", "write_feedback"]
+
+_SYMBOL = {"passed": "✔", "failed": "✘", "not-attempted": "…", "error": "✘", "timeout": "⏱",
+           "crashed": "✘", "invalid-notebook": "✘"}
+
+_WORDS = {"passed": "passes", "failed": "does not pass yet", "not-attempted": "not attempted",
+          "error": "raised an error", "timeout": "ran out of time", "crashed": "crashed the kernel",
+          "invalid-notebook": "could not be graded"}
+
+
+def feedback_markdown(submission_id: str, rows: list[dict]) -> str:
+    lesson = next((r["notebook"] for r in rows if r.get("notebook")), "")
+    got = sum(float(r["points"]) for r in rows)
+    total = sum(float(r["max_points"]) for r in rows)
+    lines = [f"# Feedback on `{submission_id}`", ""]
+    if lesson:
+        lines += [f"Lesson **{lesson}**, score **{_num(got)} / {_num(total)}**.", ""]
+    lines += ["Your functions were run in a fresh kernel on new random inputs and compared with "
+              "the reference; the messages below are the ones the check cells in your notebook "
+              "give.", "", "| exercise | result | points |", "|---|---|---|"]
+    for r in rows:
+        ex = r["exercise"] or "(notebook)"
+        lines.append(f"| `{ex}` | {_SYMBOL.get(r['status'], '')} {r['status']} | "
+                     f"{_num(r['points'])} / {_num(r['max_points'])} |")
+    lines.append("")
+    for r in rows:
+        ex = r["exercise"] or "the notebook"
+        lines += [f"## `{ex}`: {_WORDS.get(r['status'], r['status'])}", ""]
+        detail = (r.get("detail") or r.get("message") or "").strip()
+        if detail:
+            lines += ["```text", detail.replace("```", "'''"), "```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def feedback_path(feedback_dir: Path, submission_id: str) -> Path:
+    parts = [p if p not in ("..", ".", "") else "_" for p in PurePosixPath(
+        submission_id.lstrip("/")).parts]
+    name = parts[-1]
+    name = (name[: -len(".ipynb")] if name.endswith(".ipynb") else name) + ".md"
+    return Path(feedback_dir, *parts[:-1], name)
+
+
+def write_feedback(feedback_dir: Path, submission_id: str, rows: list[dict]) -> Path:
+    path = feedback_path(Path(feedback_dir), submission_id)
+    atomic_write_text(path, feedback_markdown(submission_id, rows))
+    return path

@@ -1,0 +1,252 @@
+"""One fresh IPython kernel per submission, driven with per-request time limits.
+
+`Kernel` wraps a jupyter_client KernelManager (IPC transport: local sockets only) and answers
+every request with an `ExecResult` whose status is ``ok``, ``error`` (the code raised),
+``timeout`` (still running at the deadline: the kernel is interrupted, and killed and restarted
+when an interrupt does not bring it back) or ``crashed`` (the kernel process died, e.g.
+``os._exit(1)``). Nothing here ever raises because of what the learner's code does.
+
+`KernelPool` keeps kernels started ahead of need ("warm"): a kernel is launched, and its
+warm-up imports queued, while the previous submission is still being graded. Every kernel
+serves ONE submission and is then shut down; only the start-up wait is hidden.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+__all__ = ["ExecResult", "Kernel", "KernelPool", "kernel_env"]
+
+INTERRUPT_GRACE = 2.0   # seconds an interrupted kernel has to become idle before it is killed
+
+
+@dataclass
+class ExecResult:
+    status: str                       # ok | error | timeout | crashed
+    ename: str = ""
+    evalue: str = ""
+    user_expressions: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    restarted: bool = False           # the kernel had to be replaced: its namespace is gone
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def kernel_env() -> dict:
+    """The kernels' environment: the grader's, with a non-interactive matplotlib backend and
+    the solutions switched off (nothing a learner's code could read there helps it)."""
+    env = dict(os.environ)
+    env["MPLBACKEND"] = "Agg"
+    env["LSTM_COURSE_SOLUTIONS"] = "off"
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    env.pop("JPY_PARENT_PID", None)
+    return env
+
+
+class Kernel:
+    """A started kernel (launched by __init__; `ready()` waits for it)."""
+
+    def __init__(self, warmup: bool = True, startup_timeout: float = 60.0):
+        from .harness import warmup_code
+
+        self.cwd = tempfile.mkdtemp(prefix="lstm-course-kernel-")
+        self.token = secrets.token_hex(8)   # names the grader's private slot in the kernel
+        self.warmup = warmup_code(self.token) if warmup else ""
+        self.startup_timeout = startup_timeout
+        self.restarts = 0
+        self._n = 0
+        self._launch()
+
+    # -- life cycle -------------------------------------------------------------------------
+    def _launch(self):
+        from jupyter_client import KernelManager
+
+        self._n += 1
+        sock = os.path.join(self.cwd, f".k{self._n}")
+        self.km = KernelManager(kernel_name="python3", transport="ipc", ip=sock,
+                                connection_file=os.path.join(self.cwd, f".k{self._n}.json"))
+        self.km.start_kernel(cwd=self.cwd, env=kernel_env(), extra_arguments=[
+            "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"])
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self._warmup_id = self.kc.execute(self.warmup, silent=True, store_history=False,
+                                          allow_stdin=False) if self.warmup else None
+        self._ready = False
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            return self.km.provisioner.process.pid  # type: ignore[union-attr]
+        except AttributeError:
+            return None
+
+    def ready(self) -> bool:
+        """Wait until the kernel answers (and its warm-up ran). False if it never did."""
+        if self._ready:
+            return True
+        deadline = time.monotonic() + self.startup_timeout
+        if self._warmup_id is not None and not self._shell_reply(self._warmup_id, deadline):
+            return False
+        try:  # also makes sure the iopub channel is connected (no lost status messages)
+            self.kc.wait_for_ready(timeout=max(1.0, deadline - time.monotonic()))
+        except (RuntimeError, TimeoutError):
+            return False
+        self._ready = True
+        return True
+
+    def _shell_reply(self, msg_id: str, deadline: float):
+        while time.monotonic() < deadline:
+            try:
+                reply = self.kc.get_shell_msg(timeout=0.2)
+            except queue.Empty:
+                if not self.alive():
+                    return None
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return reply
+        return None
+
+    def alive(self) -> bool:
+        try:
+            return bool(self.km.is_alive())
+        except Exception:  # noqa: BLE001
+            return False
+
+    def restart(self) -> bool:
+        """A new kernel process in place of this one (fresh namespace). False if it fails."""
+        self.restarts += 1
+        self._stop_process()
+        try:
+            self._launch()
+        except Exception:  # noqa: BLE001
+            return False
+        return self.ready()
+
+    def _stop_process(self):
+        try:
+            self.kc.stop_channels()
+        except Exception:  # noqa: BLE001
+            pass
+        try:
+            self.km.shutdown_kernel(now=True)
+        except Exception:  # noqa: BLE001
+            try:
+                self.km.provisioner.process.kill()  # type: ignore[union-attr]
+            except Exception:  # noqa: BLE001
+                pass
+
+    def shutdown(self):
+        self._stop_process()
+        shutil.rmtree(self.cwd, ignore_errors=True)
+
+    # -- requests -----------------------------------------------------------------------------
+    def execute(self, code: str, timeout: float, user_expressions: dict | None = None,
+                store_history: bool = True) -> ExecResult:
+        """Run code; wait at most `timeout` seconds (then interrupt, or kill and restart)."""
+        if not self.alive():
+            return ExecResult("crashed", "KernelDied", "the kernel was not running")
+        start = time.monotonic()
+        msg_id = self.kc.execute(code, silent=False, store_history=store_history,
+                                 user_expressions=user_expressions or {}, allow_stdin=False,
+                                 stop_on_error=False)
+        res = self._wait(msg_id, start + max(0.05, timeout))
+        if res.status == "timeout":
+            res.restarted = self._recover_from_timeout(msg_id)
+        res.seconds = time.monotonic() - start
+        return res
+
+    def _wait(self, msg_id: str, deadline: float) -> ExecResult:
+        """Drain iopub for msg_id until idle, then take its shell reply."""
+        idle, error = False, None
+        last_alive_check = 0.0
+        while not idle:
+            now = time.monotonic()
+            if now >= deadline:
+                return ExecResult("timeout")
+            try:
+                msg = self.kc.get_iopub_msg(timeout=min(0.1, deadline - now))
+            except queue.Empty:
+                if now - last_alive_check > 0.2:
+                    last_alive_check = now
+                    if not self.alive():
+                        return ExecResult("crashed", "KernelDied", "the kernel process died")
+                continue
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            mtype, content = msg["msg_type"], msg["content"]
+            if mtype == "error":
+                error = (content.get("ename", ""), content.get("evalue", ""))
+            elif mtype == "status" and content.get("execution_state") == "idle":
+                idle = True
+        while True:
+            now = time.monotonic()
+            if now >= deadline + 5:
+                return ExecResult("timeout")
+            try:
+                reply = self.kc.get_shell_msg(timeout=min(0.2, deadline + 5 - now))
+            except queue.Empty:
+                if not self.alive():
+                    return ExecResult("crashed", "KernelDied", "the kernel process died")
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                break
+        content = reply["content"]
+        if content.get("status") == "ok":
+            return ExecResult("ok", user_expressions=content.get("user_expressions") or {})
+        ename = content.get("ename") or (error[0] if error else "Error")
+        evalue = content.get("evalue") or (error[1] if error else "")
+        return ExecResult("error", ename, evalue)
+
+    def _recover_from_timeout(self, msg_id: str) -> bool:
+        """Interrupt; if the kernel does not become idle soon, kill it and start a new one.
+
+        Returns True when the kernel was replaced (its namespace is gone)."""
+        try:
+            self.km.interrupt_kernel()
+        except Exception:  # noqa: BLE001
+            pass
+        res = self._wait(msg_id, time.monotonic() + INTERRUPT_GRACE)
+        if res.status in ("timeout", "crashed"):
+            self.restart()
+            return True
+        return False
+
+
+class KernelPool:
+    """Hands out fresh kernels, keeping `size` of them started ahead of need."""
+
+    def __init__(self, size: int = 1, warmup: bool = True):
+        self.size, self.warmup = size, warmup
+        self._spare: list[Kernel] = []
+        self.fill()
+
+    def fill(self):
+        while len(self._spare) < self.size:
+            self._spare.append(Kernel(self.warmup))
+
+    def take(self) -> Kernel:
+        kernel = self._spare.pop(0) if self._spare else Kernel(self.warmup)
+        self.fill()
+        return kernel
+
+    def close(self):
+        for k in self._spare:
+            k.shutdown()
+        self._spare.clear()
+
+
+if __name__ == "__main__":  # a smoke test: python -m lstm_course.grading.kernel_runner
+    k = Kernel()
+    print("ready:", k.ready(), file=sys.stderr)
+    print(k.execute("x = 1", 5), k.execute("while True: pass", 1), k.execute("x", 5,
+          {"x": "x"}), k.execute("import os; os._exit(1)", 5))
+    k.shutdown()

@@ -1,0 +1,289 @@
+"""Grading ONE submission in one fresh kernel: the learner's cells, then each exercise's cases.
+
+1. The learner's code cells run in order (cells tagged ``skip-grading`` are skipped), each with
+   the per-cell time limit and all within the per-notebook limit. A cell that raises does not
+   stop the run (like "Run All" with errors shown). A cell that runs past its limit is
+   interrupted; a kernel that dies (``os._exit``) or does not come back from an interrupt is
+   replaced, the cells that ran before are replayed, and the run goes on without that cell.
+2. For each exercise of the lesson: a static check of the defining cell (does it reach for the
+   package's own answer?), then fresh random cases (seeded from os.urandom) are sent to the
+   kernel, the learner's function runs on them, the outputs come back as a plain .npz
+   (allow_pickle=False, framed by a random nonce) and are judged HERE against the reference.
+
+Statuses: passed, failed, not-attempted, error, timeout, crashed (invalid-notebook is decided
+before any kernel starts, see submissions.py).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import harness, static, transport
+from .kernel_runner import Kernel
+
+__all__ = ["Limits", "grade_notebook", "Row", "invalid_rows", "COLUMNS", "exercise_refs"]
+
+COLUMNS = ("submission", "notebook", "exercise", "points", "max_points", "status", "message")
+STATUSES = ("passed", "failed", "not-attempted", "error", "timeout", "crashed", "invalid-notebook")
+MAX_RESTARTS = 3
+
+
+@dataclass
+class Limits:
+    cell_timeout: float = 30.0       # seconds, per cell and per exercise's cases
+    notebook_timeout: float = 300.0  # seconds, the whole submission
+
+
+Row = dict  # keys: COLUMNS
+
+
+def _row(sub, exercise, points, max_points, status, message) -> Row:
+    """A gradebook row; `detail` (not a CSV column) keeps the message's line breaks for feedback."""
+    return {"submission": sub.id, "notebook": sub.lesson, "exercise": exercise,
+            "points": points, "max_points": max_points, "status": status,
+            "message": " ".join(str(message).split()), "detail": str(message).strip()}
+
+
+def invalid_rows(sub) -> list[Row]:
+    from ..exercises import EXERCISES
+    if not sub.exercises:
+        return [_row(sub, "", 0, 0, "invalid-notebook", sub.problem)]
+    return [_row(sub, name, 0, EXERCISES[name].max_score, "invalid-notebook", sub.problem)
+            for name in sub.exercises]
+
+
+def _ref_pairs(fn):
+    mod, name = getattr(fn, "__module__", None), getattr(fn, "__name__", None)
+    return [(mod, name)] if mod and name and mod.startswith("lstm_course") else []
+
+
+# Package functions that would hand over an exercise's answer when called from the learner's
+# function (the exercise's reference and the public function of the same name are added).
+EQUIVALENTS = {
+    "lstm_cell": [("lstm_course.cell", "lstm_cell_forward")],
+    "lstm_forward": [("lstm_course.sequence", "lstm_forward")],
+    "params_from_pytorch": [("lstm_course.pytorch_layout", "params_from_pytorch")],
+    "lstm_cell_backward": [("lstm_course.cell", "lstm_cell_backward"),
+                           ("lstm_course.sequence", "lstm_backward")],
+}
+
+
+def exercise_refs(exercise) -> list[tuple[str, str]]:
+    import lstm_course
+    refs = _ref_pairs(exercise.reference)
+    public = getattr(lstm_course, exercise.name, None)
+    if public is not None:
+        refs += _ref_pairs(public)
+    refs += EQUIVALENTS.get(exercise.name, [])
+    out = []
+    for r in refs:
+        if r not in out:
+            out.append(r)
+    return out
+
+
+def _clip(text: str, n: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+class _Run:
+    """The state of one submission's run (its kernel, its deadline, what ran)."""
+
+    def __init__(self, sub, kernel: Kernel, limits: Limits):
+        self.sub, self.kernel, self.limits = sub, kernel, limits
+        self.deadline = time.monotonic() + limits.notebook_timeout
+        self.ok_cells: list[int] = []
+        self.broken = False          # the kernel could not be brought back
+        self.pending = None          # an ExecResult that left the kernel dead/replaced
+        self.cells: list[str] = []
+        self.defs: dict[str, list[int]] = {}
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def budget(self) -> float:
+        return min(self.limits.cell_timeout, self.remaining())
+
+    def run_cell(self, i: int):
+        names = [n for n, idx in self.defs.items() if i in idx]
+        ue = {"cap": harness.capture_expression(self.kernel.token, names)} if names else None
+        return self.kernel.execute(self.cells[i], self.budget(), ue)
+
+    def recover(self, res) -> bool:
+        """After a crash or a forced restart: a fresh kernel with the good cells replayed."""
+        if self.kernel.restarts >= MAX_RESTARTS:
+            self.broken = True
+            return False
+        if res.status == "crashed" and not self.kernel.restart():
+            self.broken = True
+            return False
+        if not self.kernel.ready():
+            self.broken = True
+            return False
+        good = list(self.ok_cells)
+        self.ok_cells = []
+        for i in good:
+            if self.remaining() <= 0:
+                return False
+            r = self.run_cell(i)
+            if r.ok:
+                self.ok_cells.append(i)
+            elif r.status in ("crashed",) or r.restarted:
+                self.broken = True
+                return False
+        return True
+
+
+def grade_notebook(sub, kernel: Kernel, limits: Limits, rng=None) -> list[Row]:
+    """Rows for one valid submission (kernel: a fresh, started Kernel; shut down by the caller)."""
+    from ..exercises import EXERCISES
+
+    rng = rng if rng is not None else np.random.default_rng(
+        int.from_bytes(os.urandom(16), "little"))
+    run = _Run(sub, kernel, limits)
+    code_cells = [c for c in sub.nb["cells"] if c.get("cell_type") == "code"
+                  and "skip-grading" not in (c.get("metadata", {}).get("tags") or [])]
+    run.cells = [c.get("source", "") for c in code_cells]
+    run.defs = static.defining_cells(run.cells, sub.exercises)
+    cell_res: dict[int, object] = {}
+
+    if not kernel.ready():
+        return [_row(sub, n, 0, EXERCISES[n].max_score, "crashed",
+                     "the grader could not start a kernel for this notebook")
+                for n in sub.exercises]
+
+    # 1. the learner's cells
+    out_of_time_at = None
+    for i, src in enumerate(run.cells):
+        if not src.strip():
+            continue
+        if run.remaining() <= 0:
+            out_of_time_at = i
+            break
+        res = run.run_cell(i)
+        cell_res[i] = res
+        if res.ok:
+            run.ok_cells.append(i)
+        elif res.status == "crashed" or res.restarted:
+            if not run.recover(res):
+                break
+
+    # 2. the exercises
+    rows = []
+    for name in sub.exercises:
+        ex = EXERCISES[name]
+        rows.append(_grade_exercise(run, ex, cell_res, out_of_time_at, rng))
+    return rows
+
+
+def _cell_problem(run, name, cell_res, out_of_time_at):
+    """(status, message) when the cell defining `name` did not run cleanly, else None."""
+    idx = run.defs.get(name) or []
+    for i in reversed(idx):
+        res = cell_res.get(i)
+        if res is None:
+            if out_of_time_at is not None and i >= out_of_time_at:
+                return ("timeout", f"the notebook ran out of its total time limit "
+                        f"({run.limits.notebook_timeout:g} s) before the cell that defines "
+                        f"{name} ran")
+            if run.broken:
+                return ("crashed", f"the kernel kept dying before the cell that defines {name} ran")
+            continue
+        if res.status == "timeout":
+            return ("timeout", f"the cell that defines {name} was still running after "
+                    f"{run.limits.cell_timeout:g} s and was stopped (an infinite loop?)")
+        if res.status == "crashed":
+            return ("crashed", f"the kernel died while running the cell that defines {name} "
+                    "(os._exit, sys.exit in a thread, a segfault or running out of memory)")
+        if res.status == "error":
+            return ("error", f"the cell that defines {name} raised {_clip(res.ename)}: "
+                    f"{_clip(res.evalue)}")
+        return None
+    return None
+
+
+def _grade_exercise(run, ex, cell_res, out_of_time_at, rng) -> Row:
+    sub, name, maxp = run.sub, ex.name, ex.max_score
+    idx = run.defs.get(name) or []
+    if idx:
+        why = static.reference_use(run.cells[idx[-1]], name, run.cells)
+        if why:
+            return _row(sub, name, 0, maxp, "failed",
+                        f"{why}; the exercise is to write {name} yourself (0 points)")
+    problem = _cell_problem(run, name, cell_res, out_of_time_at)
+    if run.broken:
+        return _row(sub, name, 0, maxp, "crashed",
+                    problem[1] if problem else
+                    "the kernel kept dying; this exercise could not be run")
+    if run.remaining() <= 0:
+        return _row(sub, name, 0, maxp, "timeout",
+                    f"the notebook ran out of its total time limit "
+                    f"({run.limits.notebook_timeout:g} s) before {name} was checked")
+    if problem and problem[0] in ("timeout", "crashed"):
+        return _row(sub, name, 0, maxp, *problem)
+
+    if run.pending is not None:   # the previous exercise killed the kernel: a fresh one first
+        pending, run.pending = run.pending, None
+        if not run.recover(pending):
+            return _row(sub, name, 0, maxp, "crashed",
+                        "the kernel could not be restarted after an earlier exercise crashed it")
+
+    from .judging import judge_runs, make_cases
+    cases = make_cases(ex, rng)
+    cases_nonce, out_nonce = secrets.token_hex(12), secrets.token_hex(12)
+    code = harness.exercise_code(
+        token=run.kernel.token, nonce=secrets.token_hex(6), name=name, refs=exercise_refs(ex),
+        cases_payload=transport.pack(cases, cases_nonce), cases_nonce=cases_nonce,
+        out_nonce=out_nonce, keyword_only=getattr(ex, "keyword_only", ("variant",)))
+    res = run.kernel.execute(code, run.budget(),
+                             {"out": harness.result_expression(run.kernel.token)},
+                             store_history=False)
+    if res.status == "timeout":
+        if res.restarted:
+            run.pending = res
+        return _row(sub, name, 0, maxp, "timeout",
+                    f"{name} did not return within {run.limits.cell_timeout:g} s "
+                    "(an infinite loop?)")
+    if res.status == "crashed":
+        run.pending = res
+        return _row(sub, name, 0, maxp, "crashed",
+                    f"the kernel died while running your {name} (os._exit, a segfault or "
+                    "running out of memory)")
+    if res.status == "error":
+        return _row(sub, name, 0, maxp, "error",
+                    f"the grader could not run {name}: {_clip(res.ename)}: {_clip(res.evalue)}")
+    payload = harness.parse_user_expression(res.user_expressions.get("out", {}))
+    try:
+        report = transport.unpack(payload, out_nonce)
+    except transport.TransportError as exc:
+        return _row(sub, name, 0, maxp, "error",
+                    f"the grader could not read what {name} returned ({exc})")
+    if not isinstance(report, dict) or not report.get("found"):
+        if problem:
+            return _row(sub, name, 0, maxp, *problem)
+        return _row(sub, name, 0, maxp, "error",
+                    f"there is no function named {name} in this notebook (was its cell deleted "
+                    "or renamed?)")
+    if not report.get("callable"):
+        return _row(sub, name, 0, maxp, "error",
+                    f"{name} is a {report.get('type_name', 'value')}, not a function")
+    if report.get("reference"):
+        return _row(sub, name, 0, maxp, "failed",
+                    f"{name} is the package's own {report['reference']}; the exercise is to "
+                    "write it yourself (0 points)")
+    if report.get("tripped"):
+        return _row(sub, name, 0, maxp, "failed",
+                    f"your {name} calls the package's own {', '.join(report['tripped'])}; the "
+                    "exercise is to write it yourself (0 points)")
+    runs = report.get("runs")
+    if not isinstance(runs, list) or not 0 < len(runs) <= len(cases) or \
+            not all(isinstance(r, dict) for r in runs):
+        return _row(sub, name, 0, maxp, "error", f"the grader got no usable results for {name}")
+    status, points, max_points, message = judge_runs(ex, cases, runs)
+    return _row(sub, name, points, max_points, status, message)

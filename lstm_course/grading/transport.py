@@ -1,0 +1,139 @@
+"""Safe serialization between the grader and a learner's kernel (no pickle, ever).
+
+A value (nested tuples, lists, str-keyed dicts, NumPy arrays, LSTMParams, plain scalars, None)
+travels as ONE ``.npz`` archive: its arrays under keys ``a0, a1, ...`` and a JSON skeleton
+(under ``__skeleton__``, as uint8 bytes) that says where each array goes. The archive is
+base64-encoded and framed by a random nonce: ``NONCE:BASE64:NONCE``.
+
+Reading uses ``np.load(..., allow_pickle=False)``: an object array (which could carry a pickle)
+is refused, never unpickled. Anything that is not plain data (an object whose ``__eq__`` always
+says True, a generator, ...) is sent as ``{"__other__": "<type name>"}`` and judged as such.
+
+This module is shipped INTO the learner's kernel by the grader (its source is exec'd there), so
+it imports nothing but the standard library and NumPy.
+"""
+
+import base64
+import io
+import json
+import math
+
+import numpy as np
+
+MAX_ARRAY_BYTES = 64 * 1024 * 1024  # a single output larger than this is not sent
+
+PARAM_FIELDS = ("W_n", "b_n", "W_i", "b_i", "W_f", "b_f", "W_u", "b_u", "W_v", "b_v")
+
+
+class TransportError(ValueError):
+    """The payload is not a well-formed archive of plain data."""
+
+
+def _is_params(obj):
+    return type(obj).__name__ == "LSTMParams" and all(hasattr(obj, f) for f in PARAM_FIELDS)
+
+
+def _skeleton(obj, arrays, depth=0):
+    if depth > 20:
+        return {"__other__": "nesting too deep"}
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, int) and type(obj) in (int, bool):
+        return obj
+    if type(obj) is float:
+        return obj if math.isfinite(obj) else {"__float__": repr(obj)}
+    if isinstance(obj, (np.ndarray, np.generic)) and type(obj).__module__ == "numpy":
+        arr = np.asarray(obj)
+        if arr.dtype.hasobject or arr.dtype.kind not in "biufc":
+            return {"__other__": f"numpy array of dtype {arr.dtype}"}
+        if arr.nbytes > MAX_ARRAY_BYTES:
+            return {"__other__": f"array too large ({arr.nbytes} bytes)"}
+        key = f"a{len(arrays)}"
+        arrays[key] = np.array(arr, copy=True)
+        return {"__nd__": key}
+    if _is_params(obj):
+        return {"__params__": {f: _skeleton(getattr(obj, f), arrays, depth + 1)
+                               for f in PARAM_FIELDS}}
+    if type(obj) is tuple:
+        return {"__tuple__": [_skeleton(x, arrays, depth + 1) for x in obj]}
+    if type(obj) is list:
+        return [_skeleton(x, arrays, depth + 1) for x in obj]
+    if type(obj) is dict and all(type(k) is str for k in obj):
+        return {"__dict__": {k: _skeleton(v, arrays, depth + 1) for k, v in obj.items()}}
+    return {"__other__": type(obj).__name__}
+
+
+def pack(obj, nonce):
+    """obj -> 'NONCE:BASE64(npz):NONCE'."""
+    arrays = {}
+    skeleton = json.dumps(_skeleton(obj, arrays), allow_nan=False)
+    arrays["__skeleton__"] = np.frombuffer(skeleton.encode("utf-8"), dtype=np.uint8)
+    arrays["__nonce__"] = np.frombuffer(str(nonce).encode("ascii"), dtype=np.uint8)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return f"{nonce}:{base64.b64encode(buf.getvalue()).decode('ascii')}:{nonce}"
+
+
+class Other:
+    """Stands for a value that was not plain data (only its type name came through)."""
+
+    def __init__(self, what):
+        self.what = what
+
+    def __repr__(self):
+        return f"<{self.what}>"
+
+    def __eq__(self, other):
+        return isinstance(other, Other) and other.what == self.what
+
+    __hash__ = None
+
+
+def _build(node, arrays, make_params):
+    if isinstance(node, list):
+        return [_build(x, arrays, make_params) for x in node]
+    if not isinstance(node, dict):
+        return node
+    if len(node) != 1:
+        raise TransportError("malformed skeleton node")
+    (tag, value), = node.items()
+    if tag == "__nd__":
+        if value not in arrays:
+            raise TransportError(f"missing array {value!r}")
+        return arrays[value]
+    if tag == "__tuple__":
+        return tuple(_build(x, arrays, make_params) for x in value)
+    if tag == "__dict__":
+        return {str(k): _build(v, arrays, make_params) for k, v in value.items()}
+    if tag == "__params__":
+        fields = {f: _build(value.get(f), arrays, make_params) for f in PARAM_FIELDS}
+        return make_params(**fields) if make_params is not None else fields
+    if tag == "__float__":
+        return float(value)
+    if tag == "__other__":
+        return Other(str(value))
+    raise TransportError(f"unknown skeleton tag {tag!r}")
+
+
+def unpack(text, nonce, make_params=None):
+    """'NONCE:BASE64:NONCE' -> the value. Raises TransportError on anything unexpected."""
+    if not isinstance(text, str):
+        raise TransportError("payload is not text")
+    head, sep, rest = text.partition(":")
+    body, sep2, tail = rest.rpartition(":")
+    if not (sep and sep2) or head != str(nonce) or tail != str(nonce):
+        raise TransportError("payload is not framed by this run's nonce")
+    try:
+        raw = base64.b64decode(body.encode("ascii"), validate=True)
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except Exception as exc:  # noqa: BLE001 - any failure means "not a safe archive"
+        raise TransportError(
+            f"payload is not a plain .npz archive ({type(exc).__name__})") from None
+    if bytes(arrays.pop("__nonce__", b"")).decode("ascii", "replace") != str(nonce):
+        raise TransportError("archive nonce does not match")
+    try:
+        skeleton = json.loads(bytes(arrays.pop("__skeleton__")).decode("utf-8"))
+    except Exception:  # noqa: BLE001
+        raise TransportError("archive has no readable skeleton") from None
+    return _build(skeleton, arrays, make_params)

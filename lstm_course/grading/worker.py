@@ -1,0 +1,75 @@
+"""A grading worker: `python -m lstm_course.grading.worker SETTINGS_JSON`.
+
+Reads one task per line on stdin ({"id": .., "path": .., "lesson": ..}), grades it in a fresh
+kernel (from its own warm pool of one), and answers on stdout with JSON lines:
+{"kernel": pid} whenever it starts a kernel (so the parent can clean up after a hard kill) and
+{"id": .., "rows": [...]} when a submission is done. Ctrl-C is the parent's business: the
+worker ignores SIGINT and shuts its kernels down on SIGTERM or at end of input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    settings = json.loads(argv[0]) if argv else {}
+    proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)                       # stray prints go to stderr, never into the protocol
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def on_term(signum, frame):
+        raise SystemExit(143)
+    signal.signal(signal.SIGTERM, on_term)
+
+    from .kernel_runner import Kernel
+    from .notebook import Limits, grade_notebook, invalid_rows
+    from .submissions import load_submission
+
+    limits = Limits(settings.get("cell_timeout", 30.0), settings.get("notebook_timeout", 300.0))
+
+    def send(obj):
+        proto.write(json.dumps(obj) + "\n")
+        proto.flush()
+
+    def new_kernel():
+        k = Kernel()
+        send({"kernel": k.pid})
+        return k
+
+    spare = new_kernel() if settings.get("warm", True) else None
+    try:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            task = json.loads(line)
+            sub = load_submission(task["path"], task.get("lesson") or None)
+            sub.id = task["id"]
+            if not sub.valid:
+                send({"id": task["id"], "rows": invalid_rows(sub)})
+                continue
+            kernel = spare or new_kernel()
+            spare = new_kernel() if settings.get("warm", True) else None
+            try:
+                rows = grade_notebook(sub, kernel, limits)
+            except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the run
+                from ..exercises import EXERCISES
+                rows = [{"submission": sub.id, "notebook": sub.lesson, "exercise": n,
+                         "points": 0, "max_points": EXERCISES[n].max_score, "status": "crashed",
+                         "message": f"internal grader error: {type(exc).__name__}: {exc}",
+                         "detail": f"internal grader error: {type(exc).__name__}: {exc}"}
+                        for n in sub.exercises]
+            finally:
+                kernel.shutdown()
+            send({"id": task["id"], "rows": rows, "sha256": sub.sha256})
+    finally:
+        if spare is not None:
+            spare.shutdown()
+
+
+if __name__ == "__main__":
+    main()
