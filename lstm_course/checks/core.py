@@ -1,0 +1,418 @@
+"""The check machinery, split so that the batch grader can run its halves in two processes.
+
+    cases = make_cases(exercise, rng, **options)    # grader's process: kwargs dicts
+    outcomes = [run_learner(fn, kw) for kw in cases]   # learner's kernel (outcome.run_function)
+    result = judge(exercise, cases, outcomes, **options)   # grader's process again
+
+`judge` never trusts the learner's process: it recomputes the reference (and every known
+mistake) itself on the pristine cases, and only reads the plain data in each Outcome.
+`run_check` does all three in one process, which is what the notebooks' checks do.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..exercises import Exercise, get_exercise
+from ..exercises.cases import describe
+from ..gradcheck import rel_error
+from .outcome import normalize, run_function
+from .result import CheckResult
+
+__all__ = ["Outcome", "make_cases", "run_learner", "judge", "run_check", "NOT_ATTEMPTED"]
+
+NOT_ATTEMPTED = ("Replace the `raise NotImplementedError(...)` line with your code, run that "
+                 "cell, then run this check again.")
+
+
+@dataclass
+class Outcome:
+    """What happened when the learner's function ran on one case (plain data only).
+
+    status: 'returned' | 'not_implemented' | 'raised'; value: the normalized return value
+    (see lstm_course.checks.outcome.normalize); type_name: the returned object's type;
+    error: 'ValueError: ...'; error_line: 'line 4: x = ...' (the learner's own line);
+    error_function: the function that line is in; mutated: argument paths changed in place.
+    """
+
+    status: str
+    value: object = None
+    type_name: str = ""
+    error: str = ""
+    error_line: str = ""
+    error_function: str = ""
+    mutated: tuple = field(default_factory=tuple)
+
+    def __post_init__(self):
+        self.mutated = tuple(self.mutated)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Outcome:
+        known = {k: d[k] for k in ("status", "value", "type_name", "error", "error_line",
+                                   "error_function", "mutated") if k in d}
+        return cls(**known)
+
+    def to_dict(self) -> dict:
+        return dict(status=self.status, value=self.value, type_name=self.type_name,
+                    error=self.error, error_line=self.error_line,
+                    error_function=self.error_function, mutated=list(self.mutated))
+
+
+def make_cases(exercise, rng=None, **options) -> list[dict]:
+    """The exercise's cases (a fixed seed per exercise when rng is None)."""
+    return get_exercise(exercise).make_cases(rng, **options)
+
+
+def run_learner(fn, kwargs: dict, keyword_only=("variant",)) -> Outcome:
+    """Run the learner's function on deep copies of one case's arguments (never raises,
+    except KeyboardInterrupt: pressing stop still stops)."""
+    return Outcome.from_dict(run_function(fn, kwargs, keyword_only=keyword_only))
+
+
+def run_check(exercise, fn, rng=None, **options) -> CheckResult:
+    """make_cases + run_learner on each case + judge, in this process. Never raises."""
+    try:
+        ex = get_exercise(exercise)
+    except KeyError as exc:
+        return CheckResult.make(str(exercise), "failed", str(exc.args[0]), 1)
+    try:
+        cases = ex.make_cases(rng, **options)
+    except ValueError as exc:
+        return CheckResult.make(ex.name, "failed", f"check_{ex.name}: {exc}", ex.max_score)
+    if not callable(fn):
+        what = "None" if fn is None else f"a {type(fn).__name__}"
+        return CheckResult.make(ex.name, "failed",
+                                f"check_{ex.name} needs your function itself, got {what}: call "
+                                f"check_{ex.name}({ex.name}), with no parentheses after "
+                                f"{ex.name}.", ex.max_score)
+    outcomes = []
+    for case in cases:
+        outcome = run_learner(fn, case, ex.keyword_only)
+        outcomes.append(outcome)
+        if outcome.status == "not_implemented":
+            break
+    return judge(ex, cases, outcomes, **options)
+
+
+# --------------------------------------------------------------------------- judging
+
+def _quietly(fn, kwargs):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return fn(**copy.deepcopy(kwargs))
+
+
+def _label(ex: Exercise, path: tuple) -> str:
+    if path in ex.output_labels:
+        return ex.output_labels[path]
+    if not path:
+        return "your output"
+    if len(path) == 1 and isinstance(path[0], str):
+        return f"{path[0]!r}"
+    return "output" + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in path)
+
+
+def _describe_form(v) -> str:
+    if v is None:
+        return "None"
+    if isinstance(v, np.ndarray):
+        return f"an array of shape {v.shape}"
+    if isinstance(v, tuple):
+        return f"a tuple of {len(v)} items"
+    if isinstance(v, list):
+        return f"a list of {len(v)} items"
+    if isinstance(v, dict):
+        return f"a dict with keys {', '.join(map(repr, v))}" if v else "an empty dict"
+    return f"a {v}"
+
+
+def _foreign_text(got: str, shape) -> str:
+    if got.startswith("torch"):
+        return ("is a torch.Tensor; this exercise works in NumPy: convert it with "
+                ".detach().numpy()")
+    if got.startswith("ndarray of dtype"):
+        return (f"is an {got}; expected numbers (float64). An object array usually means "
+                "np.array(...) was given arrays of different shapes")
+    if got in ("float", "int", "bool", "complex") or got.startswith("numpy."):
+        return (f"is a single number ({got}); expected a NumPy array of shape {shape} - "
+                "did you reduce it with sum/mean/max?")
+    return f"is a {got}; expected a NumPy array of shape {shape}"
+
+
+def _diff(ex, exp, got, path, problems, rel):
+    """Append (kind, path, text) for every way `got` differs from `exp`."""
+    label = _label(ex, path)
+    if isinstance(exp, np.ndarray):
+        if got is None:
+            text = (_none_text(ex) if not path
+                    else f"{label} is None")
+            problems.append(("form", path, text))
+        elif isinstance(got, str):
+            problems.append(("form", path, f"{label} {_foreign_text(got, exp.shape)}"))
+        elif isinstance(got, (list, tuple)):
+            kind = "tuple" if isinstance(got, tuple) else "list"
+            problems.append(("form", path,
+                             f"{label} is a {kind} of {len(got)} items; expected one NumPy array "
+                             f"of shape {exp.shape}" + (" (use np.array(...) or NumPy operations)"
+                                                        if kind == "list" else "")))
+        elif not isinstance(got, np.ndarray):
+            problems.append(("form", path, f"{label} is {_describe_form(got)}; expected a "
+                                           f"NumPy array of shape {exp.shape}"))
+        elif got.shape != exp.shape:
+            problems.append(("shape", path, f"{label} has shape {got.shape}; expected "
+                                            f"{exp.shape}"))
+        elif got.dtype != exp.dtype:
+            if got.dtype.kind in "biu":
+                why = (" - it was built from an integer array (e.g. np.zeros_like of an int "
+                       "array, or a rounding step)" if got.dtype.kind != "b" else
+                       " - a comparison (>, ==) instead of arithmetic?")
+            elif got.dtype.kind == "c":
+                why = " - complex numbers appeared somewhere"
+            else:
+                why = f" - keep the inputs' precision ({exp.dtype}); do not cast with .astype"
+            problems.append(("dtype", path, f"{label} has dtype {got.dtype}; expected "
+                                            f"{exp.dtype}{why}"))
+        else:
+            g, e = got.astype(np.float64), exp.astype(np.float64)
+            bad = ~np.isfinite(g) & np.isfinite(e)
+            if bad.any():
+                idx = tuple(int(i) for i in np.argwhere(bad)[0])
+                what = "NaN" if np.isnan(g[idx]) else "inf"
+                problems.append(("nonfinite", path,
+                                 f"{label} contains {what} (first at index {idx}) where the "
+                                 "expected values are finite - an exp or a division "
+                                 "overflowing? np.tanh and the package's sigmoid never do"))
+            elif not _close(e, g, ex.tolerance, rel):
+                problems.append(("value", path, (label, e, g)))
+        return
+    if isinstance(exp, tuple):
+        if isinstance(got, (tuple, list)) and len(got) == len(exp):
+            for k, (e, g) in enumerate(zip(exp, got, strict=True)):
+                _diff(ex, e, g, path + (k,), problems, rel)
+        elif got is None and not path:
+            problems.append(("form", path, _none_text(ex)))
+        elif isinstance(got, str):
+            problems.append(("form", path, f"{label} is a {got}; expected a tuple of "
+                                           f"{len(exp)} items"))
+        else:
+            problems.append(("form", path, f"{label} is {_describe_form(got)}; expected a "
+                                           f"tuple of {len(exp)} items"))
+        return
+    if isinstance(exp, dict):
+        if not isinstance(got, dict):
+            text = (_none_text(ex) if got is None and not path
+                    else f"{label} is {_describe_form(got)}; expected a dict with keys "
+                         f"{', '.join(map(repr, exp))}")
+            problems.append(("form", path, text))
+            return
+        missing = [k for k in exp if k not in got]
+        if missing:
+            problems.append(("form", path, f"{label} has no {', '.join(map(repr, missing))} "
+                                           f"(expected keys: {', '.join(map(repr, exp))})"))
+        for k in exp:
+            if k in got:
+                _diff(ex, exp[k], got[k], path + (k,), problems, rel)
+        return
+    if exp is None:
+        if got is not None:
+            problems.append(("form", path, f"{label} should be None"
+                                           + (" (the standard LSTM has no W_u, b_u)"
+                                              if path and path[-1] in ("W_u", "b_u") else "")))
+        return
+
+
+def _none_text(ex) -> str:
+    return f"your {ex.name} returned None — did you forget a `return`?"
+
+
+def _close(e, g, tol, rel):
+    if rel is not None:
+        return rel_error(g, e) <= rel
+    return bool(np.allclose(g, e, rtol=tol.get("rtol", 1e-6), atol=tol.get("atol", 1e-9)))
+
+
+def _matches(ex, mval, got, rel) -> bool:
+    """Whether the learner's normalized output equals a mistake's (structure, shapes, values)."""
+    if isinstance(mval, np.ndarray):
+        if (not isinstance(got, np.ndarray) or got.shape != mval.shape
+                or got.dtype.kind not in "biuf"):
+            return False
+        g, m = got.astype(np.float64), mval.astype(np.float64)
+        if not np.array_equal(np.isfinite(g), np.isfinite(m)):
+            return False
+        fin = np.isfinite(m)
+        return _close(m[fin], g[fin], ex.tolerance, rel)
+    if isinstance(mval, (tuple, list)):
+        return (isinstance(got, (tuple, list)) and len(got) == len(mval)
+                and all(_matches(ex, m, g, rel) for m, g in zip(mval, got, strict=True)))
+    if isinstance(mval, dict):
+        return (isinstance(got, dict) and set(got) >= set(mval)
+                and all(_matches(ex, mval[k], got[k], rel) for k in mval))
+    return mval is None and got is None
+
+
+def _mistake_values(mistake, cases):
+    out = []
+    for case in cases:
+        try:
+            out.append(normalize(_quietly(mistake.fn, case)))
+        except Exception:  # noqa: BLE001 - a mistake that cannot run here matches nothing
+            return None
+    return out
+
+
+def _value_text(ex, problems, cases, labels, rel) -> str:
+    if rel is not None:   # dict of gradients: a table of relative errors
+        worst: dict = {}
+        where: dict = {}
+        for k, (_, _path, (label, e, g)) in problems:
+            err = rel_error(g, e)
+            if err > worst.get(label, -1):
+                worst[label], where[label] = err, k
+        lines = [f"These gradients differ from the reference (relative error, worst case; "
+                 f"must be below {rel:.0e}):"]
+        for label, err in worst.items():
+            k = where[label]
+            lines.append(f"  {label}: {err:.1e}   (case {k + 1} of {len(cases)}: {labels[k]})")
+        return "\n".join(lines)
+    k, (_, path, (label, e, g)) = problems[0]
+    diff = np.abs(g - e)
+    tol = ex.tolerance
+    bad = diff > tol.get("atol", 1e-9) + tol.get("rtol", 1e-6) * np.abs(e)
+    first = tuple(int(i) for i in np.argwhere(bad)[0]) if bad.any() else ()
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)) \
+        if diff.ndim else ()
+    text = (f"In case {k + 1} of {len(cases)} ({labels[k]}), {label} differs from the "
+            f"reference: largest absolute error {float(diff.max()):.2g} at index {worst}.")
+    if first:
+        text += (f"\nFirst wrong entry, index {first}: expected {float(e[first]):.6g}, "
+                 f"got {float(g[first]):.6g}.")
+    return text
+
+
+def _mutation_text(outcomes, ex) -> str:
+    paths = []
+    for o in outcomes:
+        for p in o.mutated:
+            if p not in paths:
+                paths.append(p)
+    if not paths:
+        return ""
+    names = ", ".join(f"`{p}`" for p in paths)
+    return (f"Your {ex.name} changed its argument {names} in place (e.g. with `*=`, `+=` or "
+            "an assignment into it); the caller's arrays must stay as they were: compute into a "
+            "new array instead (`ltm * f_t`, not `ltm *= f_t`).")
+
+
+def _raised_text(ex, outcome, case_label, k, n) -> str:
+    text = f"Your {ex.name} raised {outcome.error}"
+    if outcome.error_line:
+        where = (f" (in {outcome.error_function})" if outcome.error_function
+                 and outcome.error_function != ex.name else "")
+        text += f"\n    at {outcome.error_line}{where}"
+    else:
+        sig = ex.reference_source().splitlines()[0].rstrip(":")
+        text += f"\n    when called as {sig[4:]}: check your function's parameters"
+    text += f"\nin case {k + 1} of {n} ({case_label})."
+    if outcome.error.startswith("SystemExit"):
+        text += "\nSystemExit comes from sys.exit() or exit(): return a value instead."
+    return text
+
+
+def judge(exercise, cases, outcomes, **options) -> CheckResult:
+    """The verdict on a learner's outcomes for the cases (reference recomputed here)."""
+    ex = get_exercise(exercise)
+    ex.resolve_options(**options)
+    n = len(cases)
+    labels = [describe(c) for c in cases]
+    outcomes = [o if isinstance(o, Outcome) else Outcome.from_dict(o) for o in outcomes]
+    mutation = _mutation_text(outcomes, ex)
+
+    def fail(text):
+        return CheckResult.make(ex.name, "failed",
+                                text + ("\n" + mutation if mutation else ""), ex.max_score)
+
+    for o in outcomes:
+        if o.status == "not_implemented":
+            text = NOT_ATTEMPTED
+            if o.error_function and o.error_function != ex.name:
+                text = (f"Your {ex.name} calls {o.error_function}, which is not written yet "
+                        f"(it raises NotImplementedError). " + NOT_ATTEMPTED)
+            return CheckResult.make(ex.name, "not_attempted", text, ex.max_score)
+    if len(outcomes) != n:
+        raise ValueError(f"judge needs one outcome per case: {n} cases, {len(outcomes)} outcomes")
+    for k, o in enumerate(outcomes):
+        if o.status != "returned":
+            return fail(_raised_text(ex, o, labels[k], k, n))
+
+    rel = ex.tolerance.get("rel")
+    expected = [normalize(_quietly(ex.reference, c)) for c in cases]
+    problems = []
+    for k, (e, o) in enumerate(zip(expected, outcomes, strict=True)):
+        found = []
+        _diff(ex, e, o.value, (), found, rel)
+        problems += [(k, p) for p in found]
+
+    # None and foreign objects first: no known mistake returns those
+    for k, (kind, _path, text) in problems:
+        if kind == "form" and (_contains_foreign(outcomes[k].value) or "None" in text):
+            return fail(f"{_capital(text)} (case {k + 1} of {n}: {labels[k]}).")
+    if ex.expect_type and not outcomes[0].type_name.endswith("." + ex.expect_type):
+        return fail(f"Return an {ex.expect_type}(...) (from lstm_course import {ex.expect_type}); "
+                    f"your {ex.name} returned a {outcomes[0].type_name}.")
+
+    if not problems:
+        if ex.extra_judge is not None:
+            for k, (c, e, o) in enumerate(zip(cases, expected, outcomes, strict=True)):
+                extra = ex.extra_judge(c, o.value, e)
+                if extra:
+                    return fail(f"In case {k + 1} of {n} ({labels[k]}): {extra}")
+        if mutation:
+            return fail("Your values are right, but: " + mutation[0].lower() + mutation[1:])
+        return CheckResult.make(ex.name, "passed", _pass_text(ex, cases, expected, outcomes,
+                                                              labels, rel), ex.max_score)
+
+    for mistake in ex.mistakes_for(**options):
+        mvals = _mistake_values(mistake, cases)
+        if mvals is not None and all(_matches(ex, m, o.value, rel)
+                                     for m, o in zip(mvals, outcomes, strict=True)):
+            return fail(f"Known mistake: {mistake.diagnosis}")
+
+    for kind in ("form", "shape", "dtype", "nonfinite"):
+        for k, (knd, _path, text) in problems:
+            if knd == kind:
+                return fail(f"{_capital(text)} (case {k + 1} of {n}: {labels[k]}).")
+    values = [(k, p) for k, p in problems if p[0] == "value"]
+    return fail(_value_text(ex, values, cases, labels, rel))
+
+
+def _pass_text(ex, cases, expected, outcomes, labels, rel) -> str:
+    text = f"All {len(cases)} cases match the reference:\n" + "\n".join(
+        f"  {k + 1}. {label}" for k, label in enumerate(labels))
+    if rel is not None:
+        worst = 0.0
+        for e, o in zip(expected, outcomes, strict=True):
+            for key in e:
+                if isinstance(e[key], np.ndarray):
+                    worst = max(worst, rel_error(o.value[key], e[key]))
+        bound = "1e-10" if worst < 1e-10 else f"{rel:.0e}"
+        text += f"\nEvery gradient's relative error is below {bound}."
+    return text
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _contains_foreign(v) -> bool:
+    if isinstance(v, str):
+        return True
+    if isinstance(v, (tuple, list)):
+        return any(_contains_foreign(x) for x in v)
+    if isinstance(v, dict):
+        return any(_contains_foreign(x) for x in v.values())
+    return False

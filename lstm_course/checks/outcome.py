@@ -1,0 +1,222 @@
+"""The learner-side half of a check: call the learner's function once and describe what happened.
+
+Self-contained on purpose: this module imports only the standard library and NumPy at module
+level, so the batch grader can ship its source into a learner's kernel and run ``run_function``
+there, then rebuild an ``lstm_course.checks.core.Outcome`` from the plain dict it returns.
+
+Normalized values are plain data, never the learner's own objects:
+
+    np.ndarray         a base-class ndarray, its own copy, dtype kind in "biufc" (bool, ints,
+                       floats, complex); ndarray subclasses are viewed as plain ndarrays first
+    tuple / list       of normalized values (at most MAX_ITEMS items)
+    dict               str -> normalized value (dataclasses such as LSTMParams become dicts)
+    None
+    str                anything else, described by its type: "torch.Tensor", "float",
+                       "list of 12 items", "ndarray of dtype object", ...
+
+Nothing the learner returned is ever compared with ``==`` or converted through its own
+``__array__``: an object whose ``__eq__`` is always True is just a foreign "type name" here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import io
+import os
+import re
+import traceback
+import warnings
+
+import numpy as np
+
+__all__ = ["normalize", "type_name", "changed_paths", "learner_frame", "run_function",
+           "MAX_ITEMS", "STATUSES"]
+
+MAX_ITEMS = 16      # longer lists/tuples/dicts are described, not copied
+MAX_DEPTH = 6
+STATUSES = ("returned", "not_implemented", "raised")
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
+
+
+def type_name(obj) -> str:
+    """A short, deterministic name for obj's type: 'list', 'numpy.ndarray', 'torch.Tensor'."""
+    t = type(obj)
+    module = getattr(t, "__module__", "") or ""
+    name = getattr(t, "__qualname__", None) or getattr(t, "__name__", "object")
+    if module == "builtins":
+        return str(name)
+    return f"{module.split('.')[0]}.{name}"
+
+
+def normalize(value, _depth: int = 0):
+    """The learner's return value as plain data (see the module docstring)."""
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray):
+        base = np.ndarray.view(value, np.ndarray)
+        if base.dtype.fields is not None or base.dtype.kind not in "biufc":
+            return f"ndarray of dtype {base.dtype.name if base.dtype.fields is None else 'struct'}"
+        return np.array(base, dtype=base.dtype, copy=True, subok=False)
+    tname = type_name(value)
+    if tname.startswith("torch."):
+        return "torch.Tensor" if tname.endswith("Tensor") or "Parameter" in tname else tname
+    if _depth >= MAX_DEPTH:
+        return tname
+    if type(value) in (tuple, list):
+        if len(value) > MAX_ITEMS:
+            return f"{tname} of {len(value)} items"
+        items = [normalize(v, _depth + 1) for v in value]
+        return tuple(items) if type(value) is tuple else items
+    if type(value) is dict:
+        if len(value) > MAX_ITEMS or not all(type(k) is str for k in value):
+            return f"dict of {len(value)} items" if len(value) > MAX_ITEMS else \
+                "dict with non-string keys"
+        return {str(k): normalize(v, _depth + 1) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: normalize(getattr(value, f.name), _depth + 1)
+                for f in dataclasses.fields(value)}
+    if isinstance(value, tuple):   # namedtuple and other tuple subclasses
+        if len(value) > MAX_ITEMS:
+            return f"{tname} of {len(value)} items"
+        return tuple(normalize(tuple.__getitem__(value, k), _depth + 1)
+                     for k in range(tuple.__len__(value)))
+    return tname
+
+
+def _safe_equal(a, b) -> bool:
+    """a (pristine copy, trusted) equals b (after the call, untrusted), never using b's __eq__."""
+    if isinstance(a, np.ndarray):
+        if type(b) is not np.ndarray and not isinstance(b, np.ndarray):
+            return False
+        b = np.ndarray.view(b, np.ndarray)
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if a.dtype.kind in "fc":
+            return bool(np.array_equal(a, b, equal_nan=True))
+        return bool(np.array_equal(a, b))
+    if a is None or isinstance(a, (bool, int, float, str, bytes)):
+        return type(a) is type(b) and a == b
+    return True   # other objects: compared through their parts by changed_paths
+
+
+def changed_paths(pristine, after, path: str = "") -> list[str]:
+    """Where `after` differs from `pristine` (a deep copy taken before the call).
+
+    Paths look like 'ltm', 'params.W_f', "cache['x']"; arrays are compared entry by entry
+    (NaN equal to NaN), containers and dataclasses part by part.
+    """
+    out: list[str] = []
+    if isinstance(pristine, dict):
+        if type(after) is not type(pristine):
+            return [path]
+        for k, v in pristine.items():
+            sub = f"{path}[{k!r}]" if path else str(k)
+            if k not in after:
+                out.append(sub)
+            else:
+                out += changed_paths(v, dict.__getitem__(after, k), sub)
+        if len(after) != len(pristine):
+            out.append(path)
+        return out
+    if dataclasses.is_dataclass(pristine) and not isinstance(pristine, type):
+        if type(after) is not type(pristine):
+            return [path]
+        for f in dataclasses.fields(pristine):
+            out += changed_paths(getattr(pristine, f.name),
+                                 object.__getattribute__(after, f.name), f"{path}.{f.name}")
+        return out
+    if isinstance(pristine, (list, tuple)):
+        if type(after) is not type(pristine) or len(after) != len(pristine):
+            return [path]
+        for k, v in enumerate(pristine):
+            out += changed_paths(v, after[k], f"{path}[{k}]")
+        return out
+    return [] if _safe_equal(pristine, after) else [path]
+
+
+def _default_skip_dirs() -> tuple[str, ...]:
+    dirs = [os.path.dirname(np.__file__), os.path.dirname(contextlib.__file__)]
+    try:
+        import lstm_course  # noqa: PLC0415 (import at call time: this file must stay standalone)
+        dirs.append(os.path.dirname(lstm_course.__file__))
+    except Exception:  # noqa: BLE001
+        pass
+    here = globals().get("__file__")
+    if here:
+        dirs.append(os.path.dirname(os.path.abspath(here)))
+    return tuple(os.path.abspath(d) for d in dirs)
+
+
+def learner_frame(exc: BaseException, skip_dirs=None):
+    """(function name, 'line N: source') of the deepest traceback frame in the learner's own code.
+
+    Frames in lstm_course, NumPy and the standard library are skipped. Returns ('', '') when
+    the exception did not pass through the learner's code (e.g. a call with wrong arguments).
+    """
+    skip = tuple(skip_dirs) if skip_dirs is not None else _default_skip_dirs()
+    found = ("", "")
+    try:
+        frames = traceback.extract_tb(exc.__traceback__)
+    except Exception:  # noqa: BLE001
+        return found
+    for fr in frames:
+        fname = fr.filename or ""
+        absf = os.path.abspath(fname) if not fname.startswith("<") else fname
+        if any(absf.startswith(d + os.sep) for d in skip) or "site-packages" in absf:
+            continue
+        line = (fr.line or "").strip()
+        found = (fr.name, f"line {fr.lineno}: {line}" if line else f"line {fr.lineno}")
+    return found
+
+
+def _exception_text(exc: BaseException) -> str:
+    try:
+        msg = str(exc)
+    except Exception:  # noqa: BLE001
+        msg = "<unprintable message>"
+    msg = _ADDRESS.sub("0x...", msg)
+    if len(msg) > 400:
+        msg = msg[:400] + " ..."
+    name = type(exc).__name__
+    return f"{name}: {msg}" if msg else name
+
+
+def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) -> dict:
+    """Call fn once on a deep copy of kwargs and describe the outcome as a plain dict.
+
+    Arguments are passed positionally in kwargs' order (so renamed parameters still work),
+    except those named in `keyword_only`. NumPy floating-point warnings, Python warnings and
+    anything the function prints are suppressed. Every exception is caught, SystemExit
+    included, except KeyboardInterrupt (the person pressed stop: that is theirs to see).
+
+    Keys: status ('returned' | 'not_implemented' | 'raised'), value (normalized), type_name,
+    error, error_line, error_function, mutated (list of argument paths changed in place).
+    """
+    pristine = copy.deepcopy(kwargs)
+    given = copy.deepcopy(kwargs)
+    args = [v for k, v in given.items() if k not in keyword_only]
+    kw = {k: v for k, v in given.items() if k in keyword_only}
+    out = dict(status="returned", value=None, type_name="", error="", error_line="",
+               error_function="", mutated=[])
+    sink = io.StringIO()
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"), \
+                contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            warnings.simplefilter("ignore")
+            result = fn(*args, **kw)
+            out["type_name"] = type_name(result)
+            out["value"] = normalize(result)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - SystemExit, GeneratorExit, anything at all
+        out["status"] = "not_implemented" if isinstance(exc, NotImplementedError) else "raised"
+        out["error"] = _exception_text(exc)
+        out["error_function"], out["error_line"] = learner_frame(exc, skip_dirs)
+        out["value"] = None
+    try:
+        out["mutated"] = [p for p in changed_paths(pristine, given) if p]
+    except Exception:  # noqa: BLE001
+        out["mutated"] = []
+    return out

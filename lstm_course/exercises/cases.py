@@ -1,0 +1,101 @@
+"""Random test cases shared by the exercises (NumPy only, float64, deterministic for a Generator).
+
+Every check runs on several cases: a single sequence (B = 1), a batch (B > 1), hidden and
+input sizes that differ (H != D, so a transposed weight cannot pass by luck), and one case whose
+weights are scaled up so that the sigmoids and tanhs saturate (large pre-activations).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..params import LSTMParams
+
+__all__ = ["DEFAULT_SHAPES", "LARGE", "weight", "bias", "states", "lstm_params", "case_shape"]
+
+LARGE = 40.0   # weight scale of the saturated case: pre-activations of several tens
+# (B, H, D, weight scale)
+DEFAULT_SHAPES = ((1, 3, 2, 1.0), (4, 5, 3, 1.0), (3, 2, 6, 1.0), (2, 4, 3, LARGE))
+
+
+def weight(rng, rows, cols, scale=1.0):
+    """Entries of about +-2/sqrt(rows): pre-activations of order 1 (tens when scale=LARGE)."""
+    return rng.uniform(-2.0, 2.0, size=(rows, cols)) * (scale / np.sqrt(rows))
+
+
+def bias(rng, n, scale=1.0):
+    """Clearly non-zero biases, so that leaving one out always shows."""
+    return rng.choice([-1.0, 1.0], size=n) * rng.uniform(0.3, 1.0, size=n) * max(1.0, scale / 5)
+
+
+def states(rng, B, H, D):
+    """(stm, ltm, event): STM in (-1, 1) like a real hidden state, LTM and Event of order 1."""
+    stm = np.tanh(rng.standard_normal((B, H)) * 1.5)
+    ltm = rng.standard_normal((B, H)) * 1.5
+    event = rng.standard_normal((B, D))
+    return stm, ltm, event
+
+
+def lstm_params(rng, H, D, scale=1.0, with_use_weights=True) -> LSTMParams:
+    """Random float64 LSTMParams; W_u/b_u are left out when with_use_weights is False."""
+    p = {}
+    for k in ("n", "i", "f", "v"):
+        p["W_" + k] = weight(rng, H + D, H, scale)
+        p["b_" + k] = bias(rng, H, scale)
+    p["W_u"] = weight(rng, H, H, scale)
+    p["b_u"] = bias(rng, H, scale)
+    if not with_use_weights:
+        p["W_u"] = p["b_u"] = None
+    return LSTMParams(**p)
+
+
+def case_shape(kwargs: dict) -> dict:
+    """{'B': .., 'H': .., 'D': .. (and 'T')} read off a case's arguments, for messages."""
+    out: dict = {}
+    try:
+        if "events" in kwargs:
+            B, T, D = np.shape(kwargs["events"])
+            out = dict(B=B, T=T, H=kwargs["params"].hidden_size, D=D)
+        elif "cache" in kwargs:
+            B, H = np.shape(kwargs["dstm"])
+            out = dict(B=B, H=H, D=np.shape(kwargs["cache"]["x"])[1] - H)
+        elif "weight_ih" in kwargs:
+            H4, D = np.shape(kwargs["weight_ih"])
+            out = dict(H=H4 // 4, D=D)
+        elif "event" in kwargs:
+            B, D = np.shape(kwargs["event"])
+            out = dict(B=B, H=np.shape(kwargs["stm"])[1], D=D)
+        elif "learn_out" in kwargs:
+            B, H = np.shape(kwargs["learn_out"])
+            out = dict(B=B, H=H)
+    except Exception:  # noqa: BLE001 - a description only
+        return {}
+    return out
+
+
+def is_large(kwargs: dict) -> bool:
+    """Whether a case is the saturated one (some weight or input far beyond order 1)."""
+    def big(a, limit=4.5):
+        return isinstance(a, np.ndarray) and a.size and float(np.max(np.abs(a))) > limit
+
+    for key, value in kwargs.items():
+        if isinstance(value, LSTMParams):
+            if any(big(a) for _, a in value.items()):
+                return True
+        elif key == "cache":
+            if big(value.get("x")) or any(big(a) for _, a in value["params"].items()):
+                return True
+        elif key.startswith("W_") and big(value):
+            return True
+        elif key == "forget_out" and big(value, 10.0):
+            return True
+    return False
+
+
+def describe(kwargs: dict) -> str:
+    """'B=4, H=5, D=3' (and ', saturated gates' for the large case)."""
+    shape = case_shape(kwargs)
+    text = ", ".join(f"{k}={v}" for k, v in shape.items())
+    if is_large(kwargs):
+        text += ", large pre-activations (saturated gates)"
+    return text

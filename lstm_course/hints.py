@@ -1,0 +1,77 @@
+"""Layered hints for every exercise: Hint 1 (a nudge), Hint 2 (the equation), the Solution.
+
+    from lstm_course.hints import hints
+    hints("learn_gate")     # three collapsible sections in Jupyter; plain text in a terminal
+
+The solution is the reference function's source. An instructor hides it by setting the
+environment variable LSTM_COURSE_SOLUTIONS=off (also: 0, false, no, hide, hidden) before
+starting Jupyter.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+
+from .exercises import get_exercise
+
+__all__ = ["hints", "Hints", "solutions_enabled", "HIDDEN_MESSAGE"]
+
+SWITCH = "LSTM_COURSE_SOLUTIONS"
+HIDDEN_MESSAGE = ("The solution is hidden in this course (your instructor turned it off); "
+                  "the two hints above are all you get - and enough.")
+
+
+def solutions_enabled() -> bool:
+    """False when the instructor has set LSTM_COURSE_SOLUTIONS=off (or 0/false/no/hide)."""
+    value = os.environ.get(SWITCH, "").strip().lower()
+    return value not in ("off", "0", "false", "no", "hide", "hidden")
+
+
+class Hints:
+    """The hints of one exercise; displays itself (HTML in Jupyter, text elsewhere)."""
+
+    def __init__(self, name: str):
+        self.exercise = get_exercise(name)
+        self.name = self.exercise.name
+
+    @property
+    def hints(self) -> tuple[str, ...]:
+        return self.exercise.hints
+
+    @property
+    def solution(self) -> str | None:
+        """The reference's source, or None when solutions are switched off."""
+        return self.exercise.reference_source() if solutions_enabled() else None
+
+    def __str__(self) -> str:
+        parts = [f"Hints for {self.name} ({self.exercise.title})"]
+        for k, h in enumerate(self.hints, 1):
+            parts.append(f"Hint {k}: {h}")
+        sol = self.solution
+        parts.append("Solution:\n" + ("\n".join("    " + line for line in sol.splitlines())
+                                      if sol is not None else "    " + HIDDEN_MESSAGE))
+        return "\n".join(parts)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        box = ('<details style="margin: 2px 0;"><summary style="cursor: pointer; '
+               'font-weight: bold;">{}</summary><div style="margin: 4px 0 6px 18px;">{}</div>'
+               '</details>')
+        out = [f'<div class="lstm-course-hints" style="font-family: sans-serif; '
+               f'font-size: 0.95em;"><div>Hints for <code>{html.escape(self.name)}</code> '
+               f'({html.escape(self.exercise.title)}) - click to open, one at a time.</div>']
+        for k, h in enumerate(self.hints, 1):
+            out.append(box.format(f"Hint {k}", html.escape(h)))
+        sol = self.solution
+        body = (f'<pre style="margin: 0;">{html.escape(sol)}</pre>' if sol is not None
+                else f"<em>{html.escape(HIDDEN_MESSAGE)}</em>")
+        out.append(box.format("Solution", body))
+        out.append("</div>")
+        return "".join(out)
+
+
+def hints(name: str) -> Hints:
+    """The hints for exercise `name` (e.g. "learn_gate"); display it to read them."""
+    return Hints(name)

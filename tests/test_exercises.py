@@ -1,0 +1,251 @@
+"""The exercise registry: references agree with the package, cases, mistakes and their sources."""
+
+from __future__ import annotations
+
+import builtins
+import dis
+
+import numpy as np
+import pytest
+
+import lstm_course
+from lstm_course import cell, gates, pytorch_layout, sequence
+from lstm_course.exercises import EXERCISES, Exercise, Mistake, get_exercise, yours_or_reference
+from lstm_course.exercises.base import source_namespace
+from lstm_course.exercises.cases import describe
+
+NAMES = ["learn_gate", "forget_gate", "remember_gate", "use_gate", "lstm_cell", "lstm_forward",
+         "params_from_pytorch", "lstm_cell_backward"]
+NOTEBOOKS = {"learn_gate": "01_learn_gate", "forget_gate": "02_forget_gate",
+             "remember_gate": "03_remember_gate", "use_gate": "04_use_gate",
+             "lstm_cell": "05_lstm_cell", "lstm_forward": "05_lstm_cell",
+             "params_from_pytorch": "06_standard_lstm_and_pytorch",
+             "lstm_cell_backward": "07_backprop_through_time"}
+
+
+def variants_of(ex):
+    return ex.options.get("variant", (None,))
+
+
+def opts(variant):
+    return {} if variant is None else {"variant": variant}
+
+
+EX_VARIANTS = [(name, v) for name in NAMES for v in variants_of(EXERCISES[name])]
+
+
+def test_registry_names_and_notebooks():
+    assert list(EXERCISES) == NAMES
+    for name, ex in EXERCISES.items():
+        assert isinstance(ex, Exercise) and ex.name == name
+        assert ex.notebook == NOTEBOOKS[name]
+        assert ex.title and ex.max_score > 0
+        assert len(ex.hints) >= 2 and all(isinstance(h, str) and h for h in ex.hints)
+        assert ex.mistakes and all(isinstance(m, Mistake) for m in ex.mistakes)
+        assert len({m.name for m in ex.mistakes}) == len(ex.mistakes)
+        assert get_exercise(name) is ex
+
+
+def test_get_exercise_unknown_name_is_clear():
+    with pytest.raises(KeyError, match="no exercise named 'lern_gate'.*learn_gate"):
+        get_exercise("lern_gate")
+
+
+def test_unknown_option_and_value_are_clear():
+    with pytest.raises(ValueError, match="variant must be one of"):
+        EXERCISES["lstm_cell"].make_cases(variant="fancy")
+    with pytest.raises(ValueError, match="has no option"):
+        EXERCISES["learn_gate"].make_cases(variant="standard")
+
+
+@pytest.mark.parametrize("name,variant", EX_VARIANTS)
+def test_cases_are_deterministic_and_varied(name, variant):
+    ex = EXERCISES[name]
+    a = ex.make_cases(np.random.default_rng(5), **opts(variant))
+    b = ex.make_cases(np.random.default_rng(5), **opts(variant))
+    assert len(a) >= 4
+    for ca, cb in zip(a, b, strict=True):
+        assert ca.keys() == cb.keys()
+        assert describe(ca) == describe(cb)
+        ra, rb = ex.reference(**ca), ex.reference(**cb)
+        np.testing.assert_array_equal(_flat(ra), _flat(rb))
+    labels = [describe(c) for c in a]
+    assert any("B=1," in lab for lab in labels) or name == "params_from_pytorch"
+    assert any("saturated" in lab for lab in labels) or name == "params_from_pytorch"
+    assert all("H=" in lab for lab in labels)
+    # default rng: the exercise's fixed seed
+    c1, c2 = ex.make_cases(**opts(variant)), ex.make_cases(**opts(variant))
+    np.testing.assert_array_equal(_flat(ex.reference(**c1[0])), _flat(ex.reference(**c2[0])))
+
+
+def _flat(value):
+    if isinstance(value, np.ndarray):
+        return value.ravel()
+    if isinstance(value, (tuple, list)):
+        return np.concatenate([_flat(v) for v in value])
+    if isinstance(value, dict):
+        return np.concatenate([_flat(value[k]) for k in sorted(value)])
+    if isinstance(value, lstm_course.LSTMParams):
+        return np.concatenate([a.ravel() for _, a in value.items()])
+    raise TypeError(type(value))
+
+
+def test_float64_and_shapes_of_gate_cases():
+    for case in EXERCISES["learn_gate"].make_cases():
+        assert all(a.dtype == np.float64 for a in case.values())
+        B, H = case["stm"].shape
+        assert case["event"].shape[0] == B and case["W_n"].shape == (H + case["event"].shape[1], H)
+    for case in EXERCISES["params_from_pytorch"].make_cases():
+        H4, D = case["weight_ih"].shape
+        assert case["weight_hh"].shape == (H4, H4 // 4) and case["bias_hh"].shape == (H4,)
+        assert all(a.dtype == np.float32 for a in case.values())
+
+
+def test_saturated_case_saturates():
+    case = [c for c in EXERCISES["learn_gate"].make_cases() if "saturated" in describe(c)][0]
+    x = lstm_course.concat(case["stm"], case["event"])
+    assert np.mean(np.abs(x @ case["W_i"] + case["b_i"]) > 5) >= 0.75
+
+
+# --------------------------------------------------------------------------- references
+
+@pytest.mark.parametrize("name,variant", EX_VARIANTS)
+def test_references_agree_with_the_package(name, variant):
+    ex = EXERCISES[name]
+    package = {"learn_gate": gates.learn_gate, "forget_gate": gates.forget_gate,
+               "remember_gate": gates.remember_gate, "use_gate": gates.use_gate,
+               "lstm_cell": cell.lstm_cell, "lstm_forward": sequence.lstm_forward,
+               "params_from_pytorch": pytorch_layout.params_from_pytorch,
+               "lstm_cell_backward": cell.lstm_cell_backward}[name]
+    for case in ex.make_cases(**opts(variant)):
+        np.testing.assert_allclose(_flat(ex.reference(**case)), _flat(package(**case)),
+                                   rtol=1e-12, atol=1e-14)
+
+
+def test_backward_reference_matches_numerical_gradient():
+    ex = EXERCISES["lstm_cell_backward"]
+    for variant in ("lesson", "standard"):
+        case = ex.make_cases(variant=variant)[1]
+        grads = ex.reference(**case)
+        c = case["cache"]
+        p = c["params"]
+        H = c["H"]
+        stm, event, ltm = c["x"][:, :H].copy(), c["x"][:, H:].copy(), c["ltm"].copy()
+        arrays = {**p.as_dict(), "stm": stm, "event": event, "ltm": ltm}
+
+        def loss():
+            s, l = cell.lstm_cell(stm, ltm, event, p, variant)
+            return np.array(np.sum(s * case["dstm"]) + np.sum(l * case["dltm"]))
+
+        for key, arr in arrays.items():
+            num = lstm_course.numerical_gradient(loss, arr, np.ones(()))
+            assert lstm_course.rel_error(num, grads[key]) < 1e-7, (variant, key)
+
+
+def test_reference_sources_use_only_allowed_names():
+    ns = source_namespace()
+    for ex in EXERCISES.values():
+        code = compile(ex.reference_source(), "<ref>", "exec")
+        for name in _global_names(code) - {ex.name}:
+            assert name in ns or hasattr(builtins, name), (ex.name, name)
+        for m in ex.mistakes:
+            code = compile(ex.mistake_source(m), "<mistake>", "exec")
+            for name in _global_names(code) - {ex.name}:
+                assert name in ns or hasattr(builtins, name), (ex.name, m.name, name)
+
+
+def _global_names(code):
+    names = {i.argval for i in dis.get_instructions(code)
+             if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            names |= _global_names(const)
+    return names
+
+
+# --------------------------------------------------------------------------- mistakes
+
+MISTAKES = [(name, m.name, v) for name in NAMES for m in EXERCISES[name].mistakes
+            for v in variants_of(EXERCISES[name]) if m.applies(v)]
+
+
+@pytest.mark.parametrize("name,mistake,variant", MISTAKES)
+def test_each_mistake_differs_from_the_reference(name, mistake, variant):
+    ex = EXERCISES[name]
+    m = ex.get_mistake(mistake)
+    differs = False
+    for case in ex.make_cases(**opts(variant)):
+        ref = ex.reference(**case)
+        with np.errstate(all="ignore"):
+            got = m.fn(**case)
+        try:
+            differs |= not np.allclose(_flat(got), _flat(ref), rtol=1e-6, atol=1e-9)
+        except ValueError:   # different sizes
+            differs = True
+    assert differs
+
+
+@pytest.mark.parametrize("name,mistake,variant", MISTAKES)
+def test_mistake_source_reproduces_the_mistake(name, mistake, variant):
+    ex = EXERCISES[name]
+    m = ex.get_mistake(mistake)
+    src = ex.mistake_source(m)
+    assert src.startswith(f"def {name}(")
+    ns = {"np": np, "sigmoid": lstm_course.sigmoid, "tanh": lstm_course.tanh,
+          **{k: getattr(lstm_course, k) for k in lstm_course.__all__}}
+    exec(compile(src, "<notebook cell>", "exec"), ns)
+    fn = ns[name]
+    for case in ex.make_cases(**opts(variant)):
+        with np.errstate(all="ignore"):
+            np.testing.assert_array_equal(_flat(fn(**case)), _flat(m.fn(**case)))
+
+
+def test_mistake_source_by_name_and_unknown_name():
+    ex = EXERCISES["forget_gate"]
+    assert "(1 - f_t)" in ex.mistake_source("one_minus_f")
+    with pytest.raises(KeyError, match="no mistake"):
+        ex.mistake_source("nope")
+
+
+def test_catalogue_covers_the_issue():
+    want = {
+        "learn_gate": {"sigmoid_tanh_swapped", "event_stm_order", "b_n_left_out", "b_i_left_out",
+                       "N_alone", "i_alone", "sum_not_product"},
+        "forget_gate": {"one_minus_f", "event_stm_order", "f_without_ltm", "tanh_not_sigmoid",
+                        "bias_left_out"},
+        "remember_gate": {"product_not_sum", "only_forget", "only_learn", "difference"},
+        "use_gate": {"standard_use_gate", "sigmoid_tanh_swapped", "W_u_on_stm", "U_alone",
+                     "V_alone"},
+        "lstm_cell": {"returns_swapped", "standard_old_ltm", "lesson_use_gate_when_standard",
+                      "standard_use_gate_when_lesson"},
+        "lstm_forward": {"returns_only_final_state", "state_not_carried", "time_major_stms"},
+        "params_from_pytorch": {"g_o_swapped", "i_f_swapped", "bias_hh_dropped",
+                                "missing_transpose", "event_rows_first"},
+        "lstm_cell_backward": {"forget_path_left_out", "no_gradient_through_f", "tanh_derivative",
+                               "sigmoid_derivative", "use_path_into_kept_left_out",
+                               "bias_not_summed"},
+    }
+    for name, names in want.items():
+        assert names <= {m.name for m in EXERCISES[name].mistakes}, name
+
+
+# --------------------------------------------------------------------------- fallback
+
+def test_yours_or_reference(capsys):
+    ex = EXERCISES["learn_gate"]
+
+    def stub(stm, event, W_n, b_n, W_i, b_i):
+        raise NotImplementedError("not attempted yet: replace this line with your code")
+
+    assert yours_or_reference("learn_gate", stub) is ex.reference
+    assert capsys.readouterr().out == ("Using the package's reference learn_gate: yours is not "
+                                       "finished yet (not attempted yet).\n")
+    mine = gates.learn_gate
+    assert yours_or_reference("learn_gate", mine) is mine
+    assert capsys.readouterr().out == "Using your learn_gate (it passes its check).\n"
+    wrong = ex.mistakes[0].fn
+    assert yours_or_reference("learn_gate", wrong) is ex.reference
+    out = capsys.readouterr().out
+    assert out.startswith("Using the package's reference learn_gate: yours does not pass")
+    assert out.count("\n") == 1
+    assert yours_or_reference("lstm_cell", cell.lstm_cell, variant="standard") is cell.lstm_cell
