@@ -1,0 +1,117 @@
+"""Fixtures for the browser tests: one JupyterLab server and one Chromium for the whole session.
+
+Without a browser (no Chromium, or no Playwright) the tests are SKIPPED with the reason, except
+when the environment variable CI is set (CI=true, as CI services set it): there a missing
+browser is a FAILURE, so CI can never pass without having run them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import lab_harness  # noqa: E402
+from lab_fixtures import ARTIFACTS, NOTEBOOKS, REPO, SCREENSHOTS, write_fixtures  # noqa: E402
+
+_timings: dict[str, dict[str, float]] = {}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_browser() -> None:
+    """Skip (or, under CI, fail) when this machine cannot run the browser tests."""
+    reason = lab_harness.browser_unavailable_reason()
+    if reason is None:
+        return
+    if in_ci():
+        pytest.fail(f"browser tests cannot run and CI is set (a skip is not allowed): {reason}")
+    pytest.skip(f"browser tests skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def lab_root():
+    """A temporary directory served by JupyterLab: a copy of notebooks/ and the fixtures.
+
+    A copy, so that running the notebooks never writes outputs into the repository.
+    """
+    root = Path(tempfile.mkdtemp(prefix="lstm-course-lab-root-"))
+    if NOTEBOOKS.is_dir():
+        shutil.copytree(
+            NOTEBOOKS, root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+        )
+    write_fixtures(root / "fixtures")
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def lab_server(request, lab_root):
+    require_browser()
+    server = lab_harness.LabServer(lab_root)
+    request.addfinalizer(server.cleanup)  # stops the process group even when a test fails
+    t0 = time.monotonic()
+    server.start()
+    _timings["(server start)"] = {"total": time.monotonic() - t0}
+    return server
+
+
+@pytest.fixture(scope="session")
+def chromium(request, lab_server):
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    request.addfinalizer(pw.stop)
+    browser = lab_harness.launch_browser(pw)
+    request.addfinalizer(browser.close)
+    return browser
+
+
+@pytest.fixture(scope="session")
+def lab_context(request, chromium):
+    """One browser context for the session: its HTTP cache spares reloading JupyterLab's code."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)
+    request.addfinalizer(context.close)
+    return context
+
+
+@pytest.fixture
+def lab_page(lab_context, lab_server):
+    """A fresh page for one notebook; the page is closed and its kernel stopped afterwards."""
+    page = lab_context.new_page()
+    yield page
+    page.close()
+    lab_server.shutdown_kernels()
+
+
+@pytest.fixture
+def record_timings():
+    def record(name: str, report) -> None:
+        _timings[name] = {k: round(v, 2) for k, v in report.timings.items()}
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _timings:
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "browser-timings.json").write_text(json.dumps(_timings, indent=2))
+    tr = terminalreporter
+    tr.section("browser test timings (s)")
+    cols = ("open", "run", "widgets", "slider", "total")
+    tr.write_line(f"{'notebook':40s}" + "".join(f"{c:>9s}" for c in cols))
+    for name, t in _timings.items():
+        tr.write_line(f"{name:40s}" + "".join(f"{t.get(c, 0):9.1f}" for c in cols))
+    tr.write_line(f"screenshots in {SCREENSHOTS.relative_to(REPO)}/")

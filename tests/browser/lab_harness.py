@@ -1,0 +1,744 @@
+"""A small harness that drives JupyterLab in headless Chromium (Playwright, sync API).
+
+`LabServer` starts JupyterLab on a free loopback port with throw-away config, data, runtime,
+settings and workspace directories and a random token, serving a temporary copy of the
+notebooks (so running them never writes outputs into the repository). `check_notebook` opens one
+notebook in its own page, runs all cells, and collects every problem a learner would see:
+
+- an error output (a traceback in a cell, or inside an Output widget),
+- a widget that does not render ("Loading widget...", "Error displaying widget", invisible),
+- a slider whose movement does not change any displayed output (image or text),
+- a traceback in the kernel's log (an ``.observe`` callback that raises outside an Output
+  widget only shows up there),
+- an error in the browser console or an uncaught page error (minus `CONSOLE_ALLOW`).
+
+It returns a `NotebookReport`; the tests assert on ``report.problems``. Nothing here imports
+Playwright at module import time, so collecting the tests works without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-sync",
+    "--mute-audio",
+]
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+# ipywidgets 8 horizontal sliders (IntSlider, FloatSlider, ...; noUiSlider inside), enabled ones.
+SLIDERS = ".jp-Notebook .widget-slider.widget-hslider:not(.mod-disabled)"
+
+# Console messages that are not the course's fault. Each entry: (regex, why it is harmless).
+# Anything else logged at level "error" (and every uncaught page error) fails the notebook.
+CONSOLE_ALLOW: list[tuple[str, str]] = [
+    (
+        r"favicon",
+        "the browser asks for favicons the server may not have; no effect on the page",
+    ),
+    (
+        r"Failed to load resource: the server responded with a status of 404 \(Not Found\)"
+        r"|/api/(translations|lsp|workspaces|settings|lab/api/settings)|lab/api/"
+        r"(listings|translations)",
+        "JupyterLab probes optional server endpoints (language packs, LSP, extension listings) "
+        "and logs a 404 when the server extension is absent; the UI falls back silently",
+    ),
+    (
+        r"net::ERR_(INTERNET_DISCONNECTED|NAME_NOT_RESOLVED|CONNECTION_REFUSED|ADDRESS_UNREACHABLE"
+        r"|NETWORK_ACCESS_DENIED|BLOCKED_BY_CLIENT)",
+        "the test machine has no network: requests to outside hosts (fonts, news feeds) fail; "
+        "the course itself never needs the network",
+    ),
+]
+
+# What a widget view shows while it waits for (or failed to find) its model.
+WIDGET_BAD_TEXT = re.compile(r"Loading widget\.\.\.|Error displaying widget|Error rendering")
+TRACEBACK = re.compile(
+    r"Traceback \(most recent call last\)|^\s*\w*(Error|Exception)\b[^\n]*:", re.MULTILINE
+)
+KERNEL_LOG_TRACEBACK = re.compile(
+    r"Traceback \(most recent call last\)|Exception in comm|KernelRestarter: restarting kernel"
+    r"|Kernel died|kernel \S+ restarted"
+)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium/Chrome executable: $LSTM_COURSE_CHROMIUM, then /usr/bin, then PATH."""
+    env = os.environ.get("LSTM_COURSE_CHROMIUM")
+    if env:
+        return env if os.access(env, os.X_OK) else None
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    for name in CHROMIUM_CANDIDATES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def browser_unavailable_reason() -> str | None:
+    """None when the browser tests can run here, else why not (for skip/fail messages)."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install -e '.[browser]')"
+    if find_chromium() is None:
+        return (
+            "no Chromium found (looked for $LSTM_COURSE_CHROMIUM, /usr/bin/chromium, "
+            + ", ".join(CHROMIUM_CANDIDATES)
+            + " on PATH); install it with: sudo apt-get install chromium"
+        )
+    return None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live descendant of `pid` (Linux /proc; empty elsewhere)."""
+    try:
+        import psutil
+
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except Exception:
+        return []
+
+
+# User settings for the throw-away JupyterLab: no autosave (we run a copy anyway), every cell in
+# the DOM (windowing off, so off-screen outputs and widgets exist), the notebook's kernel starts
+# without a dialog, no news / update checks (no network here).
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+        "windowingMode": "none",
+        "autoStartDefaultKernel": True,
+    },
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "checkForUpdates": False,
+        "fetchNews": "false",
+    },
+}
+
+
+class LabServer:
+    """JupyterLab on 127.0.0.1:<free port> serving `root` (a directory this object owns)."""
+
+    def __init__(self, root: Path, startup_timeout: float = 90.0):
+        self.root = Path(root)
+        self.token = secrets.token_hex(24)
+        self.startup_timeout = startup_timeout
+        self.tmp = Path(tempfile.mkdtemp(prefix="lstm-course-lab-"))
+        self.log_path = self.tmp / "server.log"
+        self.proc: subprocess.Popen | None = None
+        self.port: int | None = None
+        self._log = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_text(self, start: int = 0) -> str:
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(start)
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def log_size(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def _env(self) -> dict:
+        env = dict(os.environ)
+        for name in ("config", "data", "runtime", "ipython", "settings", "workspaces"):
+            (self.tmp / name).mkdir(exist_ok=True)
+        env.update(
+            JUPYTER_CONFIG_DIR=str(self.tmp / "config"),
+            JUPYTER_DATA_DIR=str(self.tmp / "data"),
+            JUPYTER_RUNTIME_DIR=str(self.tmp / "runtime"),
+            IPYTHONDIR=str(self.tmp / "ipython"),
+            JUPYTER_PLATFORM_DIRS="1",
+            PYTHONUNBUFFERED="1",
+        )
+        # test.sh exports MPLBACKEND=Agg; inherited by the kernel it would hide every inline plot.
+        env.pop("MPLBACKEND", None)
+        env.pop("JUPYTER_PATH", None)
+        env.pop("JUPYTERLAB_SETTINGS_DIR", None)
+        env.pop("JUPYTERLAB_WORKSPACES_DIR", None)
+        return env
+
+    def start(self) -> LabServer:
+        for rel, content in LAB_SETTINGS.items():
+            p = self.tmp / "settings" / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(json.dumps(content))
+        last_error = ""
+        for _attempt in range(3):  # a port taken between free_port() and bind: try another
+            self.port = free_port()
+            cmd = [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={self.port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={self.token}",
+                f"--ServerApp.root_dir={self.root}",
+                "--ServerApp.open_browser=False",
+                "--ServerApp.disable_check_xsrf=False",
+                "--LabApp.expose_app_in_browser=True",
+                f"--LabApp.user_settings_dir={self.tmp / 'settings'}",
+                f"--LabApp.workspaces_dir={self.tmp / 'workspaces'}",
+                "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--MappingKernelManager.cull_idle_timeout=0",
+            ]
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                cmd.append("--allow-root")  # containers and CI often run as root
+            self._log = open(self.log_path, "wb")
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=self.root,
+                env=self._env(),
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: stop() kills the whole group
+            )
+            deadline = time.monotonic() + self.startup_timeout
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    break
+                try:
+                    with urllib.request.urlopen(
+                        f"{self.url}/api/status?token={self.token}", timeout=2
+                    ) as r:
+                        if r.status == 200:
+                            return self
+                except OSError:
+                    pass
+                time.sleep(0.25)
+            last_error = self.log_text()[-3000:]
+            self.stop()
+            if not re.search(r"already in use|Address in use|port", last_error, re.I):
+                break
+        raise RuntimeError(f"JupyterLab did not start; its log ends with:\n{last_error}")
+
+    def api(self, method: str, path: str, body: dict | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            f"{self.url}{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=30) as r:
+            raw = r.read()
+            return json.loads(raw) if raw else None
+
+    def shutdown_kernels(self) -> None:
+        """Stop every running kernel (one notebook's kernel must not slow down the next)."""
+        try:
+            for s in self.api("GET", "/api/sessions") or []:
+                self.api("DELETE", f"/api/sessions/{s['id']}")
+        except OSError:
+            pass
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            kids = _descendants(proc.pid)  # kernels run in their own sessions: kill them too
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)  # the server shuts its kernels down
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(timeout=10)
+            for pid in kids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> LabServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.cleanup()
+
+
+def launch_browser(playwright):
+    """Headless Chromium from the system (no Playwright browser download).
+
+    Playwright gives every launch a fresh temporary profile (the --user-data-dir FIELD-NOTES asks
+    for) and removes it on close.
+    """
+    path = find_chromium()
+    if path is None:
+        raise RuntimeError(browser_unavailable_reason())
+    return playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
+
+
+@dataclass
+class NotebookReport:
+    name: str
+    problems: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    ignored_console: list[str] = field(default_factory=list)
+    widgets: int = 0
+    slider_moved: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    screenshot: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        lines = [f"{self.name}: {len(self.problems)} problem(s)"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+# --- JavaScript run in the page ---------------------------------------------------------------
+
+JS_CURRENT_NOTEBOOK = """
+() => {
+  const app = window.jupyterapp;
+  if (!app || !app.shell) return false;
+  const w = app.shell.currentWidget;
+  return !!(w && w.content && w.content.model && w.context && w.sessionContext);
+}
+"""
+
+JS_KERNEL_READY = """
+() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const sc = w.sessionContext;
+  const k = sc.session && sc.session.kernel;
+  return !!(w.context.isReady && k && k.connectionStatus === 'connected' && k.status === 'idle');
+}
+"""
+
+# Record stderr and errors the kernel sends outside any cell's execution (a widget callback run
+# from a comm message): an `.observe` callback that raises shows nothing in the notebook.
+JS_HOOK_KERNEL = """
+() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  window.__orphans = [];
+  const k = w.sessionContext.session.kernel;
+  k.anyMessage.connect((_, a) => {
+    if (a.direction !== 'recv') return;
+    const m = a.msg;
+    if (m.channel !== 'iopub') return;
+    const t = m.header.msg_type;
+    const pt = m.parent_header && m.parent_header.msg_type;
+    if (pt === 'execute_request') return;
+    if (t === 'error') {
+      window.__orphans.push(m.content.ename + ': ' + m.content.evalue + '\\n'
+                            + (m.content.traceback || []).join('\\n'));
+    } else if (t === 'stream' && m.content.name === 'stderr') {
+      window.__orphans.push(m.content.text);
+    }
+  });
+  return true;
+}
+"""
+
+JS_RUN_ALL = """
+() => {
+  const app = window.jupyterapp;
+  window.__runAll = {done: false, result: null, error: null};
+  app.shell.activateById(app.shell.currentWidget.id);
+  Promise.resolve(app.commands.execute('notebook:run-all-cells'))
+    .then(r => { window.__runAll.result = r; })
+    .catch(e => { window.__runAll.error = String(e && e.stack || e); })
+    .finally(() => { window.__runAll.done = true; });
+  return true;
+}
+"""
+
+JS_RUN_STATE = """
+() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const cells = w.content.model.cells;
+  const out = [];
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells.get(i);
+    if (c.type !== 'code') continue;
+    const src = c.sharedModel.getSource();
+    const outputs = [];
+    for (let j = 0; j < c.outputs.length; j++) outputs.push(c.outputs.get(j).toJSON());
+    out.push({index: i, empty: src.trim() === '', count: c.executionCount,
+              outputs: outputs, source: src.slice(0, 200)});
+  }
+  const k = w.sessionContext.session && w.sessionContext.session.kernel;
+  return {cells: out, kernel: k ? k.status : 'none', runAll: window.__runAll || null};
+}
+"""
+
+# Text of every error shown anywhere in the notebook (cell outputs and Output widgets).
+JS_DOM_ERRORS = """
+() => {
+  const root = window.jupyterapp.shell.currentWidget.content.node;
+  const sel = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]';
+  return Array.from(root.querySelectorAll(sel)).map(e => e.innerText);
+}
+"""
+
+# Every widget view output (found through the cell models: a widget view's DOM node carries no
+# mime type): its text and whether it rendered a real widget. ipywidgets' renderer shows
+# "Loading widget..." until the model arrives and "Error displaying widget..." when it cannot.
+JS_WIDGETS = """
+(mime) => {
+  const nb = window.jupyterapp.shell.currentWidget.content;
+  const views = [];
+  nb.widgets.forEach((cell, ci) => {
+    if (cell.model.type !== 'code' || !cell.outputArea) return;
+    const oa = cell.outputArea;
+    for (let j = 0; j < oa.model.length; j++) {
+      if (!(mime in oa.model.get(j).data)) continue;
+      const child = oa.widgets[j];
+      const e = child ? (child.node.querySelector('.jp-OutputArea-output') || child.node) : null;
+      if (!e) { views.push({cell: ci, text: '(no DOM node)', hidden: false, hasWidget: false,
+                            width: 0, height: 0}); continue; }
+      const r = e.getBoundingClientRect();
+      views.push({cell: ci, text: (e.innerText || '').trim().slice(0, 300),
+                  hidden: e.classList.contains('lm-mod-hidden'),
+                  hasWidget: !!e.querySelector('.jupyter-widgets'),
+                  width: r.width, height: r.height});
+    }
+  });
+  return views;
+}
+"""
+
+# A signature of everything displayed except slider controls and their readouts.
+JS_OUTPUT_SIGNATURE = """
+() => {
+  const root = window.jupyterapp.shell.currentWidget.content.node;
+  const strip = el => {
+    const c = el.cloneNode(true);
+    c.querySelectorAll('.widget-slider, .widget-readout, .noUi-target, input, select, button')
+      .forEach(x => x.remove());
+    return c.innerHTML;
+  };
+  const parts = [];
+  root.querySelectorAll('.jp-OutputArea-output').forEach(el => parts.push(strip(el)));
+  root.querySelectorAll('.jupyter-widgets img').forEach(el => parts.push('img:' + el.src));
+  root.querySelectorAll('.widget-html-content, .widget-htmlmath-content').forEach(
+    el => parts.push('html:' + el.innerHTML));
+  root.querySelectorAll('.widget-label, .widget-label-basic').forEach(el => {
+    if (!el.closest('.widget-slider')) parts.push('label:' + el.textContent);
+  });
+  root.querySelectorAll('canvas').forEach(el => {
+    try { parts.push('canvas:' + el.toDataURL()); } catch (e) {}
+  });
+  return parts.join('\\n\\u241E\\n');
+}
+"""
+
+
+def _kernel_idle(page) -> bool:
+    return page.evaluate(
+        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        " const k = w.sessionContext.session && w.sessionContext.session.kernel;"
+        " return !!k && k.status === 'idle'; }"
+    )
+
+
+def _wait(predicate, timeout: float, interval: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def _settle(page, timeout: float, quiet: float = 1.0) -> bool:
+    """Wait until the kernel is idle and the displayed outputs stop changing for `quiet` s."""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        sig = page.evaluate(JS_OUTPUT_SIGNATURE) if _kernel_idle(page) else None
+        if sig is not None and sig == last:
+            if time.monotonic() - since >= quiet:
+                return True
+        else:
+            last, since = sig, time.monotonic()
+        page.wait_for_timeout(200)
+    return False
+
+
+def _console_allowed(text: str) -> str | None:
+    for pattern, why in CONSOLE_ALLOW:
+        if re.search(pattern, text):
+            return why
+    return None
+
+
+def _move_slider(page, index: int) -> tuple[bool, str]:
+    """Drag slider `index` (ipywidgets 8 noUiSlider) from where it is to the other side.
+
+    Returns (moved, description). Falls back to the keyboard when the drag does not change the
+    slider's readout.
+    """
+    sliders = page.locator(SLIDERS)
+    slider = sliders.nth(index)
+    slider.scroll_into_view_if_needed(timeout=10_000)
+    label = (slider.locator(".widget-label").first.text_content(timeout=2_000) or "").strip()
+    readout = slider.locator(".widget-readout").first
+    before = readout.text_content(timeout=2_000) if readout.count() else None
+    handle = slider.locator(".noUi-handle").first
+    track = slider.locator(".noUi-target").first
+    hb, tb = handle.bounding_box(), track.bounding_box()
+    if hb and tb:
+        hx, hy = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
+        frac = 0.8 if hx < tb["x"] + tb["width"] / 2 else 0.2
+        page.mouse.move(hx, hy)
+        page.mouse.down()
+        page.mouse.move(tb["x"] + frac * tb["width"], hy, steps=8)
+        page.mouse.up()
+    after = readout.text_content(timeout=2_000) if readout.count() else None
+    if before == after:  # the drag did nothing: use the keyboard on the handle
+        handle.focus()
+        for _ in range(5):
+            page.keyboard.press("PageUp")
+        after = readout.text_content(timeout=2_000) if readout.count() else None
+        if before == after:
+            for _ in range(5):
+                page.keyboard.press("ArrowLeft")
+            after = readout.text_content(timeout=2_000) if readout.count() else None
+    return before != after, f"slider {index} {label!r}: {before} -> {after}"
+
+
+def check_notebook(
+    page,
+    server: LabServer,
+    path: str,
+    *,
+    run_timeout: float = 600.0,
+    widget_timeout: float = 60.0,
+    change_timeout: float = 60.0,
+    max_sliders: int = 3,
+    screenshot: Path | None = None,
+) -> NotebookReport:
+    """Open `path` (relative to the server's root) in `page`, run it, and report problems."""
+    report = NotebookReport(name=path)
+    t0 = time.monotonic()
+    log_start = server.log_size()
+
+    def on_console(msg):
+        if msg.type != "error":
+            return
+        loc = msg.location or {}
+        text = f"console.error: {msg.text} ({loc.get('url', '')})"
+        why = _console_allowed(text)
+        (report.ignored_console if why else report.console).append(text)
+
+    def on_pageerror(err):
+        report.console.append(f"pageerror: {err}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_pageerror)
+    ws = re.sub(r"[^A-Za-z0-9]+", "-", path)
+    page.goto(f"{server.url}/lab/workspaces/{ws}/tree/{path}?reset&token={server.token}")
+    page.wait_for_function(JS_CURRENT_NOTEBOOK, timeout=120_000, polling=250)
+    page.wait_for_function(JS_KERNEL_READY, timeout=120_000, polling=250)
+    report.timings["open"] = time.monotonic() - t0
+
+    page.evaluate(JS_HOOK_KERNEL)
+
+    # Run all cells and wait for the command's promise, then for the kernel to be idle.
+    t1 = time.monotonic()
+    page.evaluate(JS_RUN_ALL)
+    page.wait_for_function(
+        "() => window.__runAll && window.__runAll.done", timeout=run_timeout * 1000, polling=500
+    )
+    _wait(lambda: _kernel_idle(page), timeout=run_timeout)
+    state = page.evaluate(JS_RUN_STATE)
+    report.timings["run"] = time.monotonic() - t1
+    if state["runAll"] and state["runAll"]["error"]:
+        report.problems.append(f"run-all command failed: {state['runAll']['error']}")
+
+    # 1. Error outputs (cell model) and cells that never ran.
+    for c in state["cells"]:
+        for o in c["outputs"]:
+            if o.get("output_type") == "error":
+                tb = "\n".join(o.get("traceback", []))
+                tb = ANSI.sub("", tb)[-1500:]
+                report.problems.append(
+                    f"cell {c['index']} raised {o.get('ename')}: {o.get('evalue')}\n{tb}"
+                )
+        if not c["empty"] and c["count"] is None:
+            report.problems.append(f"cell {c['index']} did not run: {c['source'][:80]!r}")
+
+    # 2. Widgets render (wait for "Loading widget..." to go away).
+    t2 = time.monotonic()
+    n_widget_outputs = sum(
+        1 for c in state["cells"] for o in c["outputs"] if WIDGET_MIME in o.get("data", {})
+    )
+
+    def widget_views():
+        views_ = page.evaluate(JS_WIDGETS, WIDGET_MIME)
+        pending = [w for w in views_ if not w["hidden"] and not w["hasWidget"]]
+        return views_, len(views_) >= n_widget_outputs and not pending
+
+    deadline = time.monotonic() + widget_timeout
+    views, done = widget_views()
+    while not done and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        views, done = widget_views()
+    report.widgets = len(views)
+    if len(views) < n_widget_outputs:
+        report.problems.append(
+            f"{n_widget_outputs} widget outputs in the notebook, only {len(views)} in the page"
+        )
+    for w in views:
+        if w["hidden"]:  # an empty model_id: ipywidgets hides it on purpose
+            continue
+        if WIDGET_BAD_TEXT.search(w["text"]) or not w["hasWidget"]:
+            report.problems.append(f"widget in cell {w['cell']} did not render: {w['text']!r}")
+        elif w["width"] <= 0 or w["height"] <= 0:
+            report.problems.append(f"widget in cell {w['cell']} is not visible (zero size)")
+    report.timings["widgets"] = time.monotonic() - t2
+
+    # 3. Errors displayed in the page (also inside Output widgets).
+    for text in page.evaluate(JS_DOM_ERRORS):
+        if TRACEBACK.search(text):
+            msg = f"error shown in the notebook:\n{text[-1500:]}"
+            if not any(text[-200:] in p for p in report.problems):
+                report.problems.append(msg)
+
+    # 4. Move one slider; something displayed must change.
+    t3 = time.monotonic()
+    n_sliders = page.locator(SLIDERS).count()
+    if n_sliders == 0:
+        report.problems.append("no slider in the notebook (every notebook needs one)")
+    else:
+        _settle(page, timeout=30)
+        errors_before = len(page.evaluate(JS_DOM_ERRORS))
+        tried = []
+        for i in range(min(n_sliders, max_sliders)):
+            before = page.evaluate(JS_OUTPUT_SIGNATURE)
+            moved, desc = _move_slider(page, i)
+            if not moved:
+                tried.append(f"{desc} (could not move it)")
+                continue
+            changed = _wait(
+                lambda b=before: page.evaluate(JS_OUTPUT_SIGNATURE) != b,
+                change_timeout,
+                interval=0.2,
+            )
+            if changed:
+                _settle(page, timeout=change_timeout)
+                report.slider_moved = desc
+                break
+            tried.append(f"{desc} (nothing displayed changed within {change_timeout:.0f} s)")
+        if report.slider_moved is None:
+            report.problems.append("moving a slider changed no output: " + "; ".join(tried))
+        for text in page.evaluate(JS_DOM_ERRORS)[errors_before:]:
+            if TRACEBACK.search(text) and not any(text[-200:] in p for p in report.problems):
+                report.problems.append(f"error shown after moving the slider:\n{text[-1500:]}")
+        # An error that replaced an earlier output (Output widget cleared, then raised):
+        for text in page.evaluate(JS_DOM_ERRORS):
+            if TRACEBACK.search(text) and not any(text[-200:] in p for p in report.problems):
+                report.problems.append(f"error shown after moving the slider:\n{text[-1500:]}")
+    report.timings["slider"] = time.monotonic() - t3
+
+    # 5. Errors the kernel sent outside cell execution (widget callbacks without an Output).
+    for text in page.evaluate("() => window.__orphans || []"):
+        text = ANSI.sub("", text)
+        first = text.splitlines()[0] if text.strip() else ""
+        if not TRACEBACK.search(text) or any(first and first in p for p in report.problems):
+            continue
+        report.problems.append(
+            f"a widget callback raised (shown nowhere in the page):\n{first}\n{text[-1200:]}"
+        )
+
+    # 6. The kernel's log (callbacks that raise outside an Output widget end up there).
+    log = server.log_text(log_start)
+    if KERNEL_LOG_TRACEBACK.search(log):
+        m = KERNEL_LOG_TRACEBACK.search(log)
+        report.problems.append(
+            "traceback in the kernel/server log:\n" + log[max(0, m.start() - 200) :][:2000]
+        )
+
+    # 7. Browser console.
+    report.problems += report.console
+
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # The notebook scrolls inside its panel, so full_page alone shows one screen: make
+            # the viewport as tall as the notebook (capped) for a picture of every cell.
+            size = page.viewport_size
+            height = page.evaluate(
+                "() => { const e = document.querySelector("
+                "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');"
+                " return e ? e.scrollHeight : 0; }"
+            )
+            if size and height:
+                page.set_viewport_size(
+                    {
+                        "width": size["width"],
+                        "height": int(min(max(size["height"], height + 200), 15000)),
+                    }
+                )
+                page.wait_for_timeout(500)
+            page.screenshot(path=str(screenshot))
+            if size:
+                page.set_viewport_size(size)
+            report.screenshot = screenshot
+        except Exception as e:  # a screenshot is a convenience, never the failure
+            report.ignored_console.append(f"screenshot failed: {e}")
+    report.timings["total"] = time.monotonic() - t0
+    page.remove_listener("console", on_console)
+    page.remove_listener("pageerror", on_pageerror)
+    return report
