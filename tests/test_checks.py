@@ -520,3 +520,55 @@ def test_pytorch_mapping_passes_for_any_shape(H, D, seed):
     cases = ex.case_generator(np.random.default_rng(seed), shapes=[(H, D)])
     outcomes = [run_learner(ex.reference, c) for c in cases]
     assert judge(ex, cases, outcomes).passed
+
+
+# --------------------------------------------------------------------------- grader's use
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_mistake_is_named_with_any_rng(seed):
+    """The grader draws fresh cases at grading time: diagnoses must not depend on our seed."""
+    for name, mistake, variant in MISTAKES:
+        ex = EXERCISES[name]
+        m = ex.get_mistake(mistake)
+        cases = make_cases(name, np.random.default_rng(seed), **opts(variant))
+        assert judge(name, cases, [run_learner(ex.reference, c) for c in cases],
+                     **opts(variant)).passed
+        r = judge(name, cases, [run_learner(m.fn, c) for c in cases], **opts(variant))
+        assert r.message == f"Known mistake: {m.diagnosis}", (name, mistake, variant)
+
+
+def test_outcome_source_works_when_shipped_into_a_kernel():
+    """The grader execs outcome.py's source in a fresh namespace (no __file__)."""
+    import inspect
+
+    from lstm_course.checks import outcome
+    ns = {"__name__": "_shipped"}
+    exec(compile(inspect.getsource(outcome), "<lstm_course grader outcome>", "exec"), ns)
+    case = make_cases("remember_gate")[0]
+    out = ns["run_function"](lambda learn_out: learn_out, case)   # wrong signature
+    assert out["status"] == "raised" and out["error"].startswith("TypeError")
+    assert out["error_line"] == ""
+
+    def remember_gate(learn_out, forget_out):
+        return learn_out[99]
+
+    out = ns["run_function"](remember_gate, case)
+    assert out["error"].startswith("IndexError") and "learn_out[99]" in out["error_line"]
+    r = judge("remember_gate", [case], [Outcome.from_dict(out)])
+    assert "return learn_out[99]" in r.message
+
+
+def test_objects_pretending_to_be_arrays():
+    class Fake:
+        __class__ = property(lambda self: np.ndarray)
+
+    class Meta(type):
+        def __getattribute__(cls, name):
+            raise RuntimeError("no")
+
+    class Hostile(metaclass=Meta):
+        pass
+
+    for obj in (Fake(), Hostile()):
+        r = checks.check_remember_gate(lambda a, b, obj=obj: obj)
+        assert not r.passed and r.status == "failed"

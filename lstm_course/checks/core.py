@@ -138,22 +138,32 @@ def _foreign_text(got: str, shape) -> str:
         return (f"is an {got}; expected numbers (float64). An object array usually means "
                 "np.array(...) was given arrays of different shapes")
     if got in ("float", "int", "bool", "complex") or got.startswith("numpy."):
-        return (f"is a single number ({got}); expected a NumPy array of shape {shape} - "
+        return (f"is a single number ({got}); expected a NumPy array of shape {shape} — "
                 "did you reduce it with sum/mean/max?")
     return f"is a {got}; expected a NumPy array of shape {shape}"
 
 
 def _diff(ex, exp, got, path, problems, rel):
-    """Append (kind, path, text) for every way `got` differs from `exp`."""
+    """Append (kind, path, text) for every way `got` differs from `exp`.
+
+    Kinds: 'none' (None where a value belongs), 'foreign' (not plain data: a torch.Tensor, a
+    number, ...), 'form' (another container), 'shape', 'dtype', 'nonfinite', 'value'.
+    """
     label = _label(ex, path)
+    if got is None and exp is not None:
+        problems.append(("none", path, _none_text(ex) if not path else f"{label} is None"))
+        return
+    if isinstance(got, str) and not isinstance(exp, str):
+        if isinstance(exp, np.ndarray):
+            text = f"{label} {_foreign_text(got, exp.shape)}"
+        elif isinstance(exp, tuple):
+            text = f"{label} is a {got}; expected a tuple of {len(exp)} items"
+        else:
+            text = f"{label} is a {got}; expected {_describe_form(exp)}"
+        problems.append(("foreign", path, text))
+        return
     if isinstance(exp, np.ndarray):
-        if got is None:
-            text = (_none_text(ex) if not path
-                    else f"{label} is None")
-            problems.append(("form", path, text))
-        elif isinstance(got, str):
-            problems.append(("form", path, f"{label} {_foreign_text(got, exp.shape)}"))
-        elif isinstance(got, (list, tuple)):
+        if isinstance(got, (list, tuple)):
             kind = "tuple" if isinstance(got, tuple) else "list"
             problems.append(("form", path,
                              f"{label} is a {kind} of {len(got)} items; expected one NumPy array "
@@ -166,14 +176,15 @@ def _diff(ex, exp, got, path, problems, rel):
             problems.append(("shape", path, f"{label} has shape {got.shape}; expected "
                                             f"{exp.shape}"))
         elif got.dtype != exp.dtype:
-            if got.dtype.kind in "biu":
-                why = (" - it was built from an integer array (e.g. np.zeros_like of an int "
-                       "array, or a rounding step)" if got.dtype.kind != "b" else
-                       " - a comparison (>, ==) instead of arithmetic?")
+            if got.dtype.kind in "iu":
+                why = (" — it was built from an integer array (np.zeros_like of an int array? "
+                       "a rounding step?)")
+            elif got.dtype.kind == "b":
+                why = " — a comparison (>, ==) where arithmetic belongs?"
             elif got.dtype.kind == "c":
-                why = " - complex numbers appeared somewhere"
+                why = " — complex numbers appeared somewhere"
             else:
-                why = f" - keep the inputs' precision ({exp.dtype}); do not cast with .astype"
+                why = f" — keep the inputs' precision ({exp.dtype}); do not cast with .astype"
             problems.append(("dtype", path, f"{label} has dtype {got.dtype}; expected "
                                             f"{exp.dtype}{why}"))
         else:
@@ -184,7 +195,7 @@ def _diff(ex, exp, got, path, problems, rel):
                 what = "NaN" if np.isnan(g[idx]) else "inf"
                 problems.append(("nonfinite", path,
                                  f"{label} contains {what} (first at index {idx}) where the "
-                                 "expected values are finite - an exp or a division "
+                                 "expected values are finite — an exp or a division "
                                  "overflowing? np.tanh and the package's sigmoid never do"))
             elif not _close(e, g, ex.tolerance, rel):
                 problems.append(("value", path, (label, e, g)))
@@ -193,21 +204,14 @@ def _diff(ex, exp, got, path, problems, rel):
         if isinstance(got, (tuple, list)) and len(got) == len(exp):
             for k, (e, g) in enumerate(zip(exp, got, strict=True)):
                 _diff(ex, e, g, path + (k,), problems, rel)
-        elif got is None and not path:
-            problems.append(("form", path, _none_text(ex)))
-        elif isinstance(got, str):
-            problems.append(("form", path, f"{label} is a {got}; expected a tuple of "
-                                           f"{len(exp)} items"))
         else:
             problems.append(("form", path, f"{label} is {_describe_form(got)}; expected a "
                                            f"tuple of {len(exp)} items"))
         return
     if isinstance(exp, dict):
         if not isinstance(got, dict):
-            text = (_none_text(ex) if got is None and not path
-                    else f"{label} is {_describe_form(got)}; expected a dict with keys "
-                         f"{', '.join(map(repr, exp))}")
-            problems.append(("form", path, text))
+            problems.append(("form", path, f"{label} is {_describe_form(got)}; expected a dict "
+                                           f"with keys {', '.join(map(repr, exp))}"))
             return
         missing = [k for k in exp if k not in got]
         if missing:
@@ -217,12 +221,10 @@ def _diff(ex, exp, got, path, problems, rel):
             if k in got:
                 _diff(ex, exp[k], got[k], path + (k,), problems, rel)
         return
-    if exp is None:
-        if got is not None:
-            problems.append(("form", path, f"{label} should be None"
-                                           + (" (the standard LSTM has no W_u, b_u)"
-                                              if path and path[-1] in ("W_u", "b_u") else "")))
-        return
+    if exp is None and got is not None:
+        problems.append(("form", path, f"{label} should be None"
+                                       + (" (the standard LSTM has no W_u, b_u)"
+                                          if path and path[-1] in ("W_u", "b_u") else "")))
 
 
 def _none_text(ex) -> str:
@@ -255,14 +257,17 @@ def _matches(ex, mval, got, rel) -> bool:
     return mval is None and got is None
 
 
-def _mistake_values(mistake, cases):
-    out = []
-    for case in cases:
+def _is_mistake(ex, mistake, cases, outcomes, rel) -> bool:
+    """Whether the learner's outputs equal the mistake's on every case (stops at the first
+    case that differs, so ruling a mistake out is cheap)."""
+    for case, outcome in zip(cases, outcomes, strict=True):
         try:
-            out.append(normalize(_quietly(mistake.fn, case)))
+            value = normalize(_quietly(mistake.fn, case))
         except Exception:  # noqa: BLE001 - a mistake that cannot run here matches nothing
-            return None
-    return out
+            return False
+        if not _matches(ex, value, outcome.value, rel):
+            return False
+    return True
 
 
 def _value_text(ex, problems, cases, labels, rel) -> str:
@@ -358,8 +363,8 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
         problems += [(k, p) for p in found]
 
     # None and foreign objects first: no known mistake returns those
-    for k, (kind, _path, text) in problems:
-        if kind == "form" and (_contains_foreign(outcomes[k].value) or "None" in text):
+    for k, (kind, _, text) in problems:
+        if kind in ("none", "foreign"):
             return fail(f"{_capital(text)} (case {k + 1} of {n}: {labels[k]}).")
     if ex.expect_type and not outcomes[0].type_name.endswith("." + ex.expect_type):
         return fail(f"Return an {ex.expect_type}(...) (from lstm_course import {ex.expect_type}); "
@@ -377,9 +382,7 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
                                                               labels, rel), ex.max_score)
 
     for mistake in ex.mistakes_for(**options):
-        mvals = _mistake_values(mistake, cases)
-        if mvals is not None and all(_matches(ex, m, o.value, rel)
-                                     for m, o in zip(mvals, outcomes, strict=True)):
+        if _is_mistake(ex, mistake, cases, outcomes, rel):
             return fail(f"Known mistake: {mistake.diagnosis}")
 
     for kind in ("form", "shape", "dtype", "nonfinite"):
@@ -406,13 +409,3 @@ def _pass_text(ex, cases, expected, outcomes, labels, rel) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _contains_foreign(v) -> bool:
-    if isinstance(v, str):
-        return True
-    if isinstance(v, (tuple, list)):
-        return any(_contains_foreign(x) for x in v)
-    if isinstance(v, dict):
-        return any(_contains_foreign(x) for x in v.values())
-    return False

@@ -42,11 +42,17 @@ _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 
 def type_name(obj) -> str:
     """A short, deterministic name for obj's type: 'list', 'numpy.ndarray', 'torch.Tensor'."""
-    t = type(obj)
-    module = getattr(t, "__module__", "") or ""
-    name = getattr(t, "__qualname__", None) or getattr(t, "__name__", "object")
-    if module == "builtins":
-        return str(name)
+    try:
+        t = type(obj)
+        module = type.__getattribute__(t, "__module__")
+        module = module if isinstance(module, str) else ""
+        name = type.__getattribute__(t, "__qualname__")
+        name = name if isinstance(name, str) else "object"
+    except Exception:  # noqa: BLE001 - a hostile metaclass
+        return "object"
+    name = _ADDRESS.sub("0x...", name)
+    if module in ("builtins", "__main__", ""):
+        return name
     return f"{module.split('.')[0]}.{name}"
 
 
@@ -54,7 +60,7 @@ def normalize(value, _depth: int = 0):
     """The learner's return value as plain data (see the module docstring)."""
     if value is None:
         return None
-    if isinstance(value, np.ndarray):
+    if issubclass(type(value), np.ndarray):
         base = np.ndarray.view(value, np.ndarray)
         if base.dtype.fields is not None or base.dtype.kind not in "biufc":
             return f"ndarray of dtype {base.dtype.name if base.dtype.fields is None else 'struct'}"
@@ -74,10 +80,10 @@ def normalize(value, _depth: int = 0):
             return f"dict of {len(value)} items" if len(value) > MAX_ITEMS else \
                 "dict with non-string keys"
         return {str(k): normalize(v, _depth + 1) for k, v in value.items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if dataclasses.is_dataclass(type(value)) and not issubclass(type(value), type):
         return {f.name: normalize(getattr(value, f.name), _depth + 1)
-                for f in dataclasses.fields(value)}
-    if isinstance(value, tuple):   # namedtuple and other tuple subclasses
+                for f in dataclasses.fields(type(value))}
+    if issubclass(type(value), tuple):   # namedtuple and other tuple subclasses
         if len(value) > MAX_ITEMS:
             return f"{tname} of {len(value)} items"
         return tuple(normalize(tuple.__getitem__(value, k), _depth + 1)
@@ -88,7 +94,7 @@ def normalize(value, _depth: int = 0):
 def _safe_equal(a, b) -> bool:
     """a (pristine copy, trusted) equals b (after the call, untrusted), never using b's __eq__."""
     if isinstance(a, np.ndarray):
-        if type(b) is not np.ndarray and not isinstance(b, np.ndarray):
+        if not issubclass(type(b), np.ndarray):
             return False
         b = np.ndarray.view(b, np.ndarray)
         if a.shape != b.shape or a.dtype != b.dtype:
@@ -164,11 +170,15 @@ def learner_frame(exc: BaseException, skip_dirs=None):
     for fr in frames:
         fname = fr.filename or ""
         absf = os.path.abspath(fname) if not fname.startswith("<") else fname
-        if any(absf.startswith(d + os.sep) for d in skip) or "site-packages" in absf:
+        if (any(absf.startswith(d + os.sep) for d in skip) or "site-packages" in absf
+                or fname.startswith("<lstm_course") or fname == _THIS_FILE):
             continue
         line = (fr.line or "").strip()
         found = (fr.name, f"line {fr.lineno}: {line}" if line else f"line {fr.lineno}")
     return found
+
+
+_THIS_FILE = learner_frame.__code__.co_filename   # also right when this source is exec'd
 
 
 def _exception_text(exc: BaseException) -> str:
@@ -207,7 +217,10 @@ def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) ->
             warnings.simplefilter("ignore")
             result = fn(*args, **kw)
             out["type_name"] = type_name(result)
-            out["value"] = normalize(result)
+            try:
+                out["value"] = normalize(result)
+            except Exception:  # noqa: BLE001 - an object that defends itself
+                out["value"] = out["type_name"] or "object"
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # noqa: BLE001 - SystemExit, GeneratorExit, anything at all
