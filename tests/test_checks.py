@@ -572,3 +572,23 @@ def test_objects_pretending_to_be_arrays():
     for obj in (Fake(), Hostile()):
         r = checks.check_remember_gate(lambda a, b, obj=obj: obj)
         assert not r.passed and r.status == "failed"
+
+
+_leaf = st.one_of(
+    st.none(), st.integers(-3, 3), st.floats(allow_nan=True), st.text(max_size=3),
+    st.builds(lambda shape, kind: np.ones(shape, dtype=kind),
+              st.lists(st.integers(0, 4), max_size=3).map(tuple),
+              st.sampled_from([np.float64, np.float32, np.int64, bool, complex, object])),
+    st.builds(lambda n: np.full((n,), np.nan), st.integers(0, 3)))
+_values = st.recursive(_leaf, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.tuples(inner, inner),
+    st.dictionaries(st.sampled_from(["W_n", "stm", "event", "x"]), inner, max_size=3)),
+    max_leaves=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_values, name=st.sampled_from(NAMES))
+def test_checks_never_raise_whatever_is_returned(value, name):
+    r = CHECKS[name](lambda *a, **k: value)
+    assert isinstance(r, CheckResult) and not r.passed and r.message
+    assert isinstance(str(r), str) and isinstance(r._repr_html_(), str)

@@ -6,6 +6,14 @@
 
 The checks (lstm_course.checks), the hints (lstm_course.hints) and the batch grader all read
 this registry, so a new known mistake is diagnosed and tested everywhere at once.
+
+Adding a known mistake: append to the exercise's tuple of mistakes (e.g. LEARN_MISTAKES in
+gates.py) a ``Mistake(name, diagnosis, derive(reference, (old_text, new_text), ...))`` - the
+reference's source with a text edit - or any top-level function with the reference's
+signature that uses only np, sigmoid, tanh and lstm_course's public names. The tests then
+check that it differs from the reference, that the check names it with its diagnosis (for
+any random cases), and that its pasted source reproduces it. Keep the diagnosis in the
+lesson's words: what the learner did, then the right equation.
 """
 
 from __future__ import annotations
