@@ -81,7 +81,7 @@ class _Worker:
 
 def grade_paths(paths, out, *, jobs: int = 2, limits: Limits | None = None, lesson=None,
                 use_cache: bool = True, feedback_dir=None, progress: bool = True,
-                warm: bool = True, log=None) -> GradeRun:
+                warm: bool = True, fork: bool = True) -> GradeRun:
     """Grade every notebook under `paths` into the CSV `out`. Raises KeyboardInterrupt after
     saving what was finished when interrupted (run.interrupted is set first)."""
     limits = limits or Limits()
@@ -117,7 +117,7 @@ def grade_paths(paths, out, *, jobs: int = 2, limits: Limits | None = None, less
                    desc="grading", file=sys.stderr, dynamic_ncols=True)
     interrupt_after = int(os.environ.get(INTERRUPT_AFTER_ENV, "0") or 0)
     worker_settings = {"cell_timeout": limits.cell_timeout,
-                       "notebook_timeout": limits.notebook_timeout, "warm": warm}
+                       "notebook_timeout": limits.notebook_timeout, "warm": warm, "fork": fork}
     workers: list[_Worker] = []
     sel = selectors.DefaultSelector()
     queue = list(todo)

@@ -13,10 +13,12 @@ serves ONE submission and is then shut down; only the start-up wait is hidden.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -52,31 +54,90 @@ def kernel_env() -> dict:
     return env
 
 
-class Kernel:
-    """A started kernel (launched by __init__; `ready()` waits for it)."""
+class ForkServer:
+    """The worker's handle on a `forkserver` process (see forkserver.py)."""
 
-    def __init__(self, warmup: bool = True, startup_timeout: float = 60.0):
+    def __init__(self):
+        import subprocess
+        self.proc = subprocess.Popen([sys.executable, "-m", "lstm_course.grading.forkserver"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True, bufsize=1,
+                                     env=kernel_env(), start_new_session=True)
+        self._ready = False
+
+    def ready(self) -> bool:
+        if not self._ready:
+            line = self.proc.stdout.readline()
+            self._ready = '"ready"' in line
+        return self._ready
+
+    def spawn(self, connection_file: str, cwd: str, env: dict, argv) -> int:
+        if not self.ready():
+            raise RuntimeError("the kernel fork server did not start")
+        self.proc.stdin.write(json.dumps({"connection_file": connection_file, "cwd": cwd,
+                                          "env": env, "argv": list(argv)}) + "\n")
+        self.proc.stdin.flush()
+        reply = json.loads(self.proc.stdout.readline() or "{}")
+        if "pid" not in reply:
+            raise RuntimeError(reply.get("error", "the kernel fork server stopped"))
+        return int(reply["pid"])
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except Exception:  # noqa: BLE001
+            self.proc.kill()
+
+
+KERNEL_ARGS = ("--HistoryManager.enabled=False", "--IPKernelApp.quiet=True")
+
+
+class Kernel:
+    """A started kernel (launched by __init__; `ready()` waits for it).
+
+    With a `ForkServer`, the kernel is forked from a process that already imported the heavy
+    modules; without, jupyter_client launches `python -m ipykernel_launcher` as usual.
+    """
+
+    def __init__(self, warmup: bool = True, startup_timeout: float = 60.0,
+                 forkserver: ForkServer | None = None):
         from .harness import warmup_code
 
         self.cwd = tempfile.mkdtemp(prefix="lstm-course-kernel-")
         self.token = secrets.token_hex(8)   # names the grader's private slot in the kernel
         self.warmup = warmup_code(self.token) if warmup else ""
         self.startup_timeout = startup_timeout
+        self.forkserver = forkserver
         self.restarts = 0
         self._n = 0
+        self._pid = None
+        self.km = None
         self._launch()
 
     # -- life cycle -------------------------------------------------------------------------
     def _launch(self):
-        from jupyter_client import KernelManager
-
         self._n += 1
         sock = os.path.join(self.cwd, f".k{self._n}")
-        self.km = KernelManager(kernel_name="python3", transport="ipc", ip=sock,
-                                connection_file=os.path.join(self.cwd, f".k{self._n}.json"))
-        self.km.start_kernel(cwd=self.cwd, env=kernel_env(), extra_arguments=[
-            "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"])
-        self.kc = self.km.client()
+        cfile = os.path.join(self.cwd, f".k{self._n}.json")
+        if self.forkserver is not None:
+            from jupyter_client import BlockingKernelClient
+            from jupyter_client.connect import write_connection_file
+            write_connection_file(cfile, transport="ipc", ip=sock)
+            self._pid = self.forkserver.spawn(cfile, self.cwd, kernel_env(), KERNEL_ARGS)
+            self.kc = BlockingKernelClient(connection_file=cfile)
+            self.kc.load_connection_file()
+        else:
+            from jupyter_client import KernelManager
+            self.km = KernelManager(kernel_name="python3", transport="ipc", ip=sock,
+                                    connection_file=cfile)
+            self.km.start_kernel(cwd=self.cwd, env=kernel_env(),
+                                 extra_arguments=list(KERNEL_ARGS))
+            self.kc = self.km.client()
         self.kc.start_channels()
         self._warmup_id = self.kc.execute(self.warmup, silent=True, store_history=False,
                                           allow_stdin=False) if self.warmup else None
@@ -84,6 +145,8 @@ class Kernel:
 
     @property
     def pid(self) -> int | None:
+        if self.forkserver is not None:
+            return self._pid
         try:
             return self.km.provisioner.process.pid  # type: ignore[union-attr]
         except AttributeError:
@@ -116,10 +179,29 @@ class Kernel:
         return None
 
     def alive(self) -> bool:
+        if self.forkserver is not None:
+            try:
+                os.kill(self._pid, 0)
+            except (ProcessLookupError, PermissionError, TypeError):
+                return False
+            try:   # a zombie (not reaped yet) is dead too
+                with open(f"/proc/{self._pid}/stat") as fh:
+                    return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+            except OSError:
+                return True
         try:
             return bool(self.km.is_alive())
         except Exception:  # noqa: BLE001
             return False
+
+    def interrupt(self):
+        try:
+            if self.forkserver is not None:
+                os.kill(self._pid, signal.SIGINT)
+            else:
+                self.km.interrupt_kernel()
+        except Exception:  # noqa: BLE001
+            pass
 
     def restart(self) -> bool:
         """A new kernel process in place of this one (fresh namespace). False if it fails."""
@@ -136,6 +218,12 @@ class Kernel:
             self.kc.stop_channels()
         except Exception:  # noqa: BLE001
             pass
+        if self.forkserver is not None:
+            try:
+                os.killpg(self._pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError, TypeError, OSError):
+                pass
+            return
         try:
             self.km.shutdown_kernel(now=True)
         except Exception:  # noqa: BLE001
@@ -210,10 +298,7 @@ class Kernel:
         """Interrupt; if the kernel does not become idle soon, kill it and start a new one.
 
         Returns True when the kernel was replaced (its namespace is gone)."""
-        try:
-            self.km.interrupt_kernel()
-        except Exception:  # noqa: BLE001
-            pass
+        self.interrupt()
         res = self._wait(msg_id, time.monotonic() + INTERRUPT_GRACE)
         if res.status in ("timeout", "crashed"):
             self.restart()
@@ -224,17 +309,31 @@ class Kernel:
 class KernelPool:
     """Hands out fresh kernels, keeping `size` of them started ahead of need."""
 
-    def __init__(self, size: int = 1, warmup: bool = True):
+    def __init__(self, size: int = 1, warmup: bool = True, fork: bool = True):
         self.size, self.warmup = size, warmup
+        self.forkserver = None
+        if fork and sys.platform.startswith("linux"):
+            try:
+                self.forkserver = ForkServer()
+            except Exception:  # noqa: BLE001 - the ordinary launch still works
+                self.forkserver = None
         self._spare: list[Kernel] = []
         self.fill()
 
+    def _new(self) -> Kernel:
+        if self.forkserver is not None:
+            try:
+                return Kernel(self.warmup, forkserver=self.forkserver)
+            except Exception:  # noqa: BLE001
+                self.forkserver = None
+        return Kernel(self.warmup)
+
     def fill(self):
         while len(self._spare) < self.size:
-            self._spare.append(Kernel(self.warmup))
+            self._spare.append(self._new())
 
     def take(self) -> Kernel:
-        kernel = self._spare.pop(0) if self._spare else Kernel(self.warmup)
+        kernel = self._spare.pop(0) if self._spare else self._new()
         self.fill()
         return kernel
 
@@ -242,11 +341,16 @@ class KernelPool:
         for k in self._spare:
             k.shutdown()
         self._spare.clear()
+        if self.forkserver is not None:
+            self.forkserver.close()
 
 
-if __name__ == "__main__":  # a smoke test: python -m lstm_course.grading.kernel_runner
-    k = Kernel()
-    print("ready:", k.ready(), file=sys.stderr)
-    print(k.execute("x = 1", 5), k.execute("while True: pass", 1), k.execute("x", 5,
-          {"x": "x"}), k.execute("import os; os._exit(1)", 5))
+if __name__ == "__main__":  # a smoke test: python -m lstm_course.grading.kernel_runner [--no-fork]
+    pool = KernelPool(fork="--no-fork" not in sys.argv)
+    k = pool.take()
+    print("ready:", k.ready(), "forked:", k.forkserver is not None, file=sys.stderr)
+    print(k.execute("x = 1", 5), k.execute("while True: pass", 1), k.execute("x", 5, {"x": "x"}),
+          k.execute("import os; os._exit(1)", 5), sep="\n")
+    print("restart:", k.restart(), k.execute("x = 2", 5))
     k.shutdown()
+    pool.close()

@@ -26,7 +26,7 @@ def main(argv=None):
         raise SystemExit(143)
     signal.signal(signal.SIGTERM, on_term)
 
-    from .kernel_runner import Kernel
+    from .kernel_runner import KernelPool
     from .notebook import Limits, grade_notebook, invalid_rows
     from .submissions import load_submission
 
@@ -36,12 +36,16 @@ def main(argv=None):
         proto.write(json.dumps(obj) + "\n")
         proto.flush()
 
-    def new_kernel():
-        k = Kernel()
-        send({"kernel": k.pid})
-        return k
+    class ReportingPool(KernelPool):
+        def _new(self):
+            kernel = super()._new()
+            send({"kernel": kernel.pid})
+            return kernel
 
-    spare = new_kernel() if settings.get("warm", True) else None
+    pool = ReportingPool(size=1 if settings.get("warm", True) else 0,
+                         fork=settings.get("fork", True))
+    if pool.forkserver is not None:
+        send({"kernel": pool.forkserver.pid})
     try:
         for line in sys.stdin:
             if not line.strip():
@@ -52,8 +56,7 @@ def main(argv=None):
             if not sub.valid:
                 send({"id": task["id"], "rows": invalid_rows(sub)})
                 continue
-            kernel = spare or new_kernel()
-            spare = new_kernel() if settings.get("warm", True) else None
+            kernel = pool.take()
             try:
                 rows = grade_notebook(sub, kernel, limits)
             except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the run
@@ -67,8 +70,7 @@ def main(argv=None):
                 kernel.shutdown()
             send({"id": task["id"], "rows": rows, "sha256": sub.sha256})
     finally:
-        if spare is not None:
-            spare.shutdown()
+        pool.close()
 
 
 if __name__ == "__main__":
