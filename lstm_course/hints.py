@@ -18,8 +18,10 @@ from .exercises import get_exercise
 __all__ = ["hints", "Hints", "solutions_enabled", "HIDDEN_MESSAGE"]
 
 SWITCH = "LSTM_COURSE_SOLUTIONS"
-HIDDEN_MESSAGE = ("The solution is hidden in this course (your instructor turned it off); "
-                  "the two hints above are all you get - and enough.")
+HIDDEN_MESSAGE = (
+    "The solution is hidden in this course (your instructor turned it off); "
+    "the two hints above are all you get - and enough."
+)
 
 
 def solutions_enabled() -> bool:
@@ -49,24 +51,37 @@ class Hints:
         for k, h in enumerate(self.hints, 1):
             parts.append(f"Hint {k}: {h}")
         sol = self.solution
-        parts.append("Solution:\n" + ("\n".join("    " + line for line in sol.splitlines())
-                                      if sol is not None else "    " + HIDDEN_MESSAGE))
+        parts.append(
+            "Solution:\n"
+            + (
+                "\n".join("    " + line for line in sol.splitlines())
+                if sol is not None
+                else "    " + HIDDEN_MESSAGE
+            )
+        )
         return "\n".join(parts)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        box = ('<details style="margin: 2px 0;"><summary style="cursor: pointer; '
-               'font-weight: bold;">{}</summary><div style="margin: 4px 0 6px 18px;">{}</div>'
-               '</details>')
-        out = [f'<div class="lstm-course-hints" style="font-family: sans-serif; '
-               f'font-size: 0.95em;"><div>Hints for <code>{html.escape(self.name)}</code> '
-               f'({html.escape(self.exercise.title)}) - click to open, one at a time.</div>']
+        box = (
+            '<details style="margin: 2px 0;"><summary style="cursor: pointer; '
+            'font-weight: bold;">{}</summary><div style="margin: 4px 0 6px 18px;">{}</div>'
+            "</details>"
+        )
+        out = [
+            f'<div class="lstm-course-hints" style="font-family: sans-serif; '
+            f'font-size: 0.95em;"><div>Hints for <code>{html.escape(self.name)}</code> '
+            f"({html.escape(self.exercise.title)}) - click to open, one at a time.</div>"
+        ]
         for k, h in enumerate(self.hints, 1):
             out.append(box.format(f"Hint {k}", html.escape(h)))
         sol = self.solution
-        body = (f'<pre style="margin: 0;">{html.escape(sol)}</pre>' if sol is not None
-                else f"<em>{html.escape(HIDDEN_MESSAGE)}</em>")
+        body = (
+            f'<pre style="margin: 0;">{html.escape(sol)}</pre>'
+            if sol is not None
+            else f"<em>{html.escape(HIDDEN_MESSAGE)}</em>"
+        )
         out.append(box.format("Solution", body))
         out.append("</div>")
         return "".join(out)

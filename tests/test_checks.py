@@ -21,8 +21,9 @@ from lstm_course.release import STUB_MESSAGE
 
 NAMES = list(EXERCISES)
 EX_VARIANTS = [(name, v) for name in NAMES for v in EXERCISES[name].options.get("variant", (None,))]
-MISTAKES = [(name, m.name, v) for name, v in EX_VARIANTS for m in EXERCISES[name].mistakes
-            if m.applies(v)]
+MISTAKES = [
+    (name, m.name, v) for name, v in EX_VARIANTS for m in EXERCISES[name].mistakes if m.applies(v)
+]
 
 
 def opts(variant):
@@ -34,9 +35,16 @@ def check(name, fn, variant=None):
 
 
 def test_check_functions_are_exported():
-    for name in ("check_learn_gate", "check_forget_gate", "check_remember_gate", "check_use_gate",
-                 "check_lstm_cell", "check_lstm_forward", "check_params_from_pytorch",
-                 "check_lstm_cell_backward"):
+    for name in (
+        "check_learn_gate",
+        "check_forget_gate",
+        "check_remember_gate",
+        "check_use_gate",
+        "check_lstm_cell",
+        "check_lstm_forward",
+        "check_params_from_pytorch",
+        "check_lstm_cell_backward",
+    ):
         assert callable(getattr(checks, name))
     assert set(CHECKS) == set(EXERCISES)
 
@@ -53,11 +61,17 @@ def test_reference_passes(name, variant):
 @pytest.mark.parametrize("name,variant", EX_VARIANTS)
 def test_package_implementation_passes(name, variant):
     from lstm_course import cell, gates, pytorch_layout, sequence
-    fn = {"learn_gate": gates.learn_gate, "forget_gate": gates.forget_gate,
-          "remember_gate": gates.remember_gate, "use_gate": gates.use_gate,
-          "lstm_cell": cell.lstm_cell, "lstm_forward": sequence.lstm_forward,
-          "params_from_pytorch": pytorch_layout.params_from_pytorch,
-          "lstm_cell_backward": cell.lstm_cell_backward}[name]
+
+    fn = {
+        "learn_gate": gates.learn_gate,
+        "forget_gate": gates.forget_gate,
+        "remember_gate": gates.remember_gate,
+        "use_gate": gates.use_gate,
+        "lstm_cell": cell.lstm_cell,
+        "lstm_forward": sequence.lstm_forward,
+        "params_from_pytorch": pytorch_layout.params_from_pytorch,
+        "lstm_cell_backward": cell.lstm_cell_backward,
+    }[name]
     assert check(name, fn, variant).passed
 
 
@@ -74,8 +88,12 @@ def test_every_mistake_is_named(name, mistake, variant):
 def test_mistake_pasted_from_its_source_is_named(name, mistake, variant):
     ex = EXERCISES[name]
     m = ex.get_mistake(mistake)
-    ns = {"np": np, "sigmoid": lstm_course.sigmoid, "tanh": lstm_course.tanh,
-          **{k: getattr(lstm_course, k) for k in lstm_course.__all__}}
+    ns = {
+        "np": np,
+        "sigmoid": lstm_course.sigmoid,
+        "tanh": lstm_course.tanh,
+        **{k: getattr(lstm_course, k) for k in lstm_course.__all__},
+    }
     exec(compile(ex.mistake_source(m), "<cell>", "exec"), ns)
     assert check(name, ns[name], variant).message == f"Known mistake: {m.diagnosis}"
 
@@ -103,6 +121,7 @@ def test_not_attempted_names_the_unfinished_helper():
 
 
 # --------------------------------------------------------------------------- bad answers
+
 
 def ref(name):
     return EXERCISES[name].reference
@@ -159,9 +178,14 @@ def test_scalar_instead_of_array():
     assert "is a single number (numpy.float64)" in r.message
 
 
-@pytest.mark.parametrize("dtype,words", [(np.int64, "dtype int64; expected float64"),
-                                         (np.float32, "dtype float32; expected float64"),
-                                         (bool, "dtype bool; expected float64")])
+@pytest.mark.parametrize(
+    "dtype,words",
+    [
+        (np.int64, "dtype int64; expected float64"),
+        (np.float32, "dtype float32; expected float64"),
+        (bool, "dtype bool; expected float64"),
+    ],
+)
 def test_wrong_dtype(dtype, words):
     r = checks.check_remember_gate(lambda a, b: (a + b).astype(dtype))
     assert words in r.message
@@ -257,6 +281,7 @@ def test_sys_exit_does_not_kill_the_check():
 
 def test_keyboard_interrupt_gets_through():
     """Decision: a KeyboardInterrupt is the person pressing stop; the check lets it through."""
+
     def learn_gate(*a):
         raise KeyboardInterrupt
 
@@ -352,6 +377,7 @@ def test_prints_and_warnings_are_silent(capsys):
     def learn_gate(*a):
         print("debug!")
         import warnings
+
         warnings.warn("careful", stacklevel=1)
         np.log(-np.ones(1))
         return ref("learn_gate")(*a)
@@ -394,8 +420,7 @@ def test_value_difference_says_where():
 
 
 def test_params_must_be_lstmparams():
-    r = checks.check_params_from_pytorch(
-        lambda *a: ref("params_from_pytorch")(*a).as_dict())
+    r = checks.check_params_from_pytorch(lambda *a: ref("params_from_pytorch")(*a).as_dict())
     assert "Return an LSTMParams(...)" in r.message
 
 
@@ -403,8 +428,9 @@ def test_params_lesson_variant_rejected():
     def params_from_pytorch(weight_ih, weight_hh, bias_ih, bias_hh):
         p = ref("params_from_pytorch")(weight_ih, weight_hh, bias_ih, bias_hh)
         H = p.hidden_size
-        return lstm_course.LSTMParams(**{**p.as_dict(), "W_u": np.zeros((H, H), np.float32),
-                                         "b_u": np.zeros(H, np.float32)})
+        return lstm_course.LSTMParams(
+            **{**p.as_dict(), "W_u": np.zeros((H, H), np.float32), "b_u": np.zeros(H, np.float32)}
+        )
 
     r = checks.check_params_from_pytorch(params_from_pytorch)
     assert "'W_u' should be None (the standard LSTM has no W_u, b_u)" in r.message
@@ -416,6 +442,7 @@ def test_lstm_cell_list_instead_of_tuple_is_fine():
 
 
 # --------------------------------------------------------------------------- representations
+
 
 def test_text_and_html_are_deterministic_and_tidy():
     def learn_gate(*a):
@@ -444,6 +471,7 @@ def test_html_escapes_the_learners_text():
 
 
 # --------------------------------------------------------------------------- the split API
+
 
 def test_split_api_matches_run_check():
     ex = EXERCISES["lstm_cell"]
@@ -487,12 +515,26 @@ def test_normalize_shapes():
 
 # --------------------------------------------------------------------------- properties
 
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(B=st.integers(1, 4), H=st.integers(1, 5), D=st.integers(1, 5),
-       scale=st.sampled_from([1.0, 40.0]), seed=st.integers(0, 2**16),
-       name=st.sampled_from(["learn_gate", "forget_gate", "remember_gate", "use_gate",
-                             "lstm_cell", "lstm_cell_backward"]),
-       variant=st.sampled_from(["lesson", "standard"]))
+@given(
+    B=st.integers(1, 4),
+    H=st.integers(1, 5),
+    D=st.integers(1, 5),
+    scale=st.sampled_from([1.0, 40.0]),
+    seed=st.integers(0, 2**16),
+    name=st.sampled_from(
+        [
+            "learn_gate",
+            "forget_gate",
+            "remember_gate",
+            "use_gate",
+            "lstm_cell",
+            "lstm_cell_backward",
+        ]
+    ),
+    variant=st.sampled_from(["lesson", "standard"]),
+)
 def test_reference_passes_for_any_shape(B, H, D, scale, seed, name, variant):
     ex = EXERCISES[name]
     o = {"variant": variant} if "variant" in ex.options else {}
@@ -502,13 +544,20 @@ def test_reference_passes_for_any_shape(B, H, D, scale, seed, name, variant):
 
 
 @settings(max_examples=15, deadline=None)
-@given(B=st.integers(1, 3), T=st.integers(1, 4), H=st.integers(1, 4), D=st.integers(1, 4),
-       given_state=st.booleans(), seed=st.integers(0, 2**16),
-       variant=st.sampled_from(["lesson", "standard"]))
+@given(
+    B=st.integers(1, 3),
+    T=st.integers(1, 4),
+    H=st.integers(1, 4),
+    D=st.integers(1, 4),
+    given_state=st.booleans(),
+    seed=st.integers(0, 2**16),
+    variant=st.sampled_from(["lesson", "standard"]),
+)
 def test_forward_reference_passes_for_any_shape(B, T, H, D, given_state, seed, variant):
     ex = EXERCISES["lstm_forward"]
-    cases = ex.case_generator(np.random.default_rng(seed),
-                              shapes=[(B, T, H, D, 1.0, given_state)], variant=variant)
+    cases = ex.case_generator(
+        np.random.default_rng(seed), shapes=[(B, T, H, D, 1.0, given_state)], variant=variant
+    )
     outcomes = [run_learner(ex.reference, c) for c in cases]
     assert judge(ex, cases, outcomes, variant=variant).passed
 
@@ -524,6 +573,7 @@ def test_pytorch_mapping_passes_for_any_shape(H, D, seed):
 
 # --------------------------------------------------------------------------- grader's use
 
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_every_mistake_is_named_with_any_rng(seed):
     """The grader draws fresh cases at grading time: diagnoses must not depend on our seed."""
@@ -531,8 +581,9 @@ def test_every_mistake_is_named_with_any_rng(seed):
         ex = EXERCISES[name]
         m = ex.get_mistake(mistake)
         cases = make_cases(name, np.random.default_rng(seed), **opts(variant))
-        assert judge(name, cases, [run_learner(ex.reference, c) for c in cases],
-                     **opts(variant)).passed
+        assert judge(
+            name, cases, [run_learner(ex.reference, c) for c in cases], **opts(variant)
+        ).passed
         r = judge(name, cases, [run_learner(m.fn, c) for c in cases], **opts(variant))
         assert r.message == f"Known mistake: {m.diagnosis}", (name, mistake, variant)
 
@@ -542,10 +593,11 @@ def test_outcome_source_works_when_shipped_into_a_kernel():
     import inspect
 
     from lstm_course.checks import outcome
+
     ns = {"__name__": "_shipped"}
     exec(compile(inspect.getsource(outcome), "<lstm_course grader outcome>", "exec"), ns)
     case = make_cases("remember_gate")[0]
-    out = ns["run_function"](lambda learn_out: learn_out, case)   # wrong signature
+    out = ns["run_function"](lambda learn_out: learn_out, case)  # wrong signature
     assert out["status"] == "raised" and out["error"].startswith("TypeError")
     assert out["error_line"] == ""
 
@@ -575,15 +627,26 @@ def test_objects_pretending_to_be_arrays():
 
 
 _leaf = st.one_of(
-    st.none(), st.integers(-3, 3), st.floats(allow_nan=True), st.text(max_size=3),
-    st.builds(lambda shape, kind: np.ones(shape, dtype=kind),
-              st.lists(st.integers(0, 4), max_size=3).map(tuple),
-              st.sampled_from([np.float64, np.float32, np.int64, bool, complex, object])),
-    st.builds(lambda n: np.full((n,), np.nan), st.integers(0, 3)))
-_values = st.recursive(_leaf, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.tuples(inner, inner),
-    st.dictionaries(st.sampled_from(["W_n", "stm", "event", "x"]), inner, max_size=3)),
-    max_leaves=6)
+    st.none(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=True),
+    st.text(max_size=3),
+    st.builds(
+        lambda shape, kind: np.ones(shape, dtype=kind),
+        st.lists(st.integers(0, 4), max_size=3).map(tuple),
+        st.sampled_from([np.float64, np.float32, np.int64, bool, complex, object]),
+    ),
+    st.builds(lambda n: np.full((n,), np.nan), st.integers(0, 3)),
+)
+_values = st.recursive(
+    _leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.tuples(inner, inner),
+        st.dictionaries(st.sampled_from(["W_n", "stm", "event", "x"]), inner, max_size=3),
+    ),
+    max_leaves=6,
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,13 +14,26 @@ from lstm_course.exercises import EXERCISES, Exercise, Mistake, get_exercise, yo
 from lstm_course.exercises.base import source_namespace
 from lstm_course.exercises.cases import describe
 
-NAMES = ["learn_gate", "forget_gate", "remember_gate", "use_gate", "lstm_cell", "lstm_forward",
-         "params_from_pytorch", "lstm_cell_backward"]
-NOTEBOOKS = {"learn_gate": "01_learn_gate", "forget_gate": "02_forget_gate",
-             "remember_gate": "03_remember_gate", "use_gate": "04_use_gate",
-             "lstm_cell": "05_lstm_cell", "lstm_forward": "05_lstm_cell",
-             "params_from_pytorch": "06_standard_lstm_and_pytorch",
-             "lstm_cell_backward": "07_backprop_through_time"}
+NAMES = [
+    "learn_gate",
+    "forget_gate",
+    "remember_gate",
+    "use_gate",
+    "lstm_cell",
+    "lstm_forward",
+    "params_from_pytorch",
+    "lstm_cell_backward",
+]
+NOTEBOOKS = {
+    "learn_gate": "01_learn_gate",
+    "forget_gate": "02_forget_gate",
+    "remember_gate": "03_remember_gate",
+    "use_gate": "04_use_gate",
+    "lstm_cell": "05_lstm_cell",
+    "lstm_forward": "05_lstm_cell",
+    "params_from_pytorch": "06_standard_lstm_and_pytorch",
+    "lstm_cell_backward": "07_backprop_through_time",
+}
 
 
 def variants_of(ex):
@@ -109,17 +122,24 @@ def test_saturated_case_saturates():
 
 # --------------------------------------------------------------------------- references
 
+
 @pytest.mark.parametrize("name,variant", EX_VARIANTS)
 def test_references_agree_with_the_package(name, variant):
     ex = EXERCISES[name]
-    package = {"learn_gate": gates.learn_gate, "forget_gate": gates.forget_gate,
-               "remember_gate": gates.remember_gate, "use_gate": gates.use_gate,
-               "lstm_cell": cell.lstm_cell, "lstm_forward": sequence.lstm_forward,
-               "params_from_pytorch": pytorch_layout.params_from_pytorch,
-               "lstm_cell_backward": cell.lstm_cell_backward}[name]
+    package = {
+        "learn_gate": gates.learn_gate,
+        "forget_gate": gates.forget_gate,
+        "remember_gate": gates.remember_gate,
+        "use_gate": gates.use_gate,
+        "lstm_cell": cell.lstm_cell,
+        "lstm_forward": sequence.lstm_forward,
+        "params_from_pytorch": pytorch_layout.params_from_pytorch,
+        "lstm_cell_backward": cell.lstm_cell_backward,
+    }[name]
     for case in ex.make_cases(**opts(variant)):
-        np.testing.assert_allclose(_flat(ex.reference(**case)), _flat(package(**case)),
-                                   rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(
+            _flat(ex.reference(**case)), _flat(package(**case)), rtol=1e-12, atol=1e-14
+        )
 
 
 def test_backward_reference_matches_numerical_gradient():
@@ -155,8 +175,9 @@ def test_reference_sources_use_only_allowed_names():
 
 
 def _global_names(code):
-    names = {i.argval for i in dis.get_instructions(code)
-             if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    names = {
+        i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")
+    }
     for const in code.co_consts:
         if hasattr(const, "co_code"):
             names |= _global_names(const)
@@ -165,8 +186,13 @@ def _global_names(code):
 
 # --------------------------------------------------------------------------- mistakes
 
-MISTAKES = [(name, m.name, v) for name in NAMES for m in EXERCISES[name].mistakes
-            for v in variants_of(EXERCISES[name]) if m.applies(v)]
+MISTAKES = [
+    (name, m.name, v)
+    for name in NAMES
+    for m in EXERCISES[name].mistakes
+    for v in variants_of(EXERCISES[name])
+    if m.applies(v)
+]
 
 
 @pytest.mark.parametrize("name,mistake,variant", MISTAKES)
@@ -180,7 +206,7 @@ def test_each_mistake_differs_from_the_reference(name, mistake, variant):
             got = m.fn(**case)
         try:
             differs |= not np.allclose(_flat(got), _flat(ref), rtol=1e-6, atol=1e-9)
-        except ValueError:   # different sizes
+        except ValueError:  # different sizes
             differs = True
     assert differs
 
@@ -191,8 +217,12 @@ def test_mistake_source_reproduces_the_mistake(name, mistake, variant):
     m = ex.get_mistake(mistake)
     src = ex.mistake_source(m)
     assert src.startswith(f"def {name}(")
-    ns = {"np": np, "sigmoid": lstm_course.sigmoid, "tanh": lstm_course.tanh,
-          **{k: getattr(lstm_course, k) for k in lstm_course.__all__}}
+    ns = {
+        "np": np,
+        "sigmoid": lstm_course.sigmoid,
+        "tanh": lstm_course.tanh,
+        **{k: getattr(lstm_course, k) for k in lstm_course.__all__},
+    }
     exec(compile(src, "<notebook cell>", "exec"), ns)
     fn = ns[name]
     for case in ex.make_cases(**opts(variant)):
@@ -209,27 +239,59 @@ def test_mistake_source_by_name_and_unknown_name():
 
 def test_catalogue_covers_the_issue():
     want = {
-        "learn_gate": {"sigmoid_tanh_swapped", "event_stm_order", "b_n_left_out", "b_i_left_out",
-                       "N_alone", "i_alone", "sum_not_product"},
-        "forget_gate": {"one_minus_f", "event_stm_order", "f_without_ltm", "tanh_not_sigmoid",
-                        "bias_left_out"},
+        "learn_gate": {
+            "sigmoid_tanh_swapped",
+            "event_stm_order",
+            "b_n_left_out",
+            "b_i_left_out",
+            "N_alone",
+            "i_alone",
+            "sum_not_product",
+        },
+        "forget_gate": {
+            "one_minus_f",
+            "event_stm_order",
+            "f_without_ltm",
+            "tanh_not_sigmoid",
+            "bias_left_out",
+        },
         "remember_gate": {"product_not_sum", "only_forget", "only_learn", "difference"},
-        "use_gate": {"standard_use_gate", "sigmoid_tanh_swapped", "W_u_on_stm", "U_alone",
-                     "V_alone"},
-        "lstm_cell": {"returns_swapped", "standard_old_ltm", "lesson_use_gate_when_standard",
-                      "standard_use_gate_when_lesson"},
+        "use_gate": {
+            "standard_use_gate",
+            "sigmoid_tanh_swapped",
+            "W_u_on_stm",
+            "U_alone",
+            "V_alone",
+        },
+        "lstm_cell": {
+            "returns_swapped",
+            "standard_old_ltm",
+            "lesson_use_gate_when_standard",
+            "standard_use_gate_when_lesson",
+        },
         "lstm_forward": {"returns_only_final_state", "state_not_carried", "time_major_stms"},
-        "params_from_pytorch": {"g_o_swapped", "i_f_swapped", "bias_hh_dropped",
-                                "missing_transpose", "event_rows_first"},
-        "lstm_cell_backward": {"forget_path_left_out", "no_gradient_through_f", "tanh_derivative",
-                               "sigmoid_derivative", "use_path_into_kept_left_out",
-                               "bias_not_summed"},
+        "params_from_pytorch": {
+            "g_o_swapped",
+            "i_f_swapped",
+            "bias_hh_dropped",
+            "missing_transpose",
+            "event_rows_first",
+        },
+        "lstm_cell_backward": {
+            "forget_path_left_out",
+            "no_gradient_through_f",
+            "tanh_derivative",
+            "sigmoid_derivative",
+            "use_path_into_kept_left_out",
+            "bias_not_summed",
+        },
     }
     for name, names in want.items():
         assert names <= {m.name for m in EXERCISES[name].mistakes}, name
 
 
 # --------------------------------------------------------------------------- fallback
+
 
 def test_yours_or_reference(capsys):
     ex = EXERCISES["learn_gate"]
@@ -238,8 +300,9 @@ def test_yours_or_reference(capsys):
         raise NotImplementedError("not attempted yet: replace this line with your code")
 
     assert yours_or_reference("learn_gate", stub) is ex.reference
-    assert capsys.readouterr().out == ("Using the package's reference learn_gate: yours is not "
-                                       "finished yet (not attempted yet).\n")
+    assert capsys.readouterr().out == (
+        "Using the package's reference learn_gate: yours is not finished yet (not attempted yet).\n"
+    )
     mine = gates.learn_gate
     assert yours_or_reference("learn_gate", mine) is mine
     assert capsys.readouterr().out == "Using your learn_gate (it passes its check).\n"

@@ -17,9 +17,20 @@ from .core import Outcome, judge, make_cases, run_check, run_learner
 from .result import CheckResult
 
 __all__ = [
-    "CheckResult", "Outcome", "make_cases", "run_learner", "judge", "run_check", "CHECKS",
-    "check_learn_gate", "check_forget_gate", "check_remember_gate", "check_use_gate",
-    "check_lstm_cell", "check_lstm_forward", "check_params_from_pytorch",
+    "CheckResult",
+    "Outcome",
+    "make_cases",
+    "run_learner",
+    "judge",
+    "run_check",
+    "CHECKS",
+    "check_learn_gate",
+    "check_forget_gate",
+    "check_remember_gate",
+    "check_use_gate",
+    "check_lstm_cell",
+    "check_lstm_forward",
+    "check_params_from_pytorch",
     "check_lstm_cell_backward",
 ]
 
@@ -69,9 +80,12 @@ def check_lstm_cell_backward(fn, variant: str = "lesson") -> CheckResult:
 
 
 CHECKS = {
-    "learn_gate": check_learn_gate, "forget_gate": check_forget_gate,
-    "remember_gate": check_remember_gate, "use_gate": check_use_gate,
-    "lstm_cell": check_lstm_cell, "lstm_forward": check_lstm_forward,
+    "learn_gate": check_learn_gate,
+    "forget_gate": check_forget_gate,
+    "remember_gate": check_remember_gate,
+    "use_gate": check_use_gate,
+    "lstm_cell": check_lstm_cell,
+    "lstm_forward": check_lstm_forward,
     "params_from_pytorch": check_params_from_pytorch,
     "lstm_cell_backward": check_lstm_cell_backward,
 }

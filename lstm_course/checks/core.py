@@ -25,8 +25,10 @@ from .result import CheckResult
 
 __all__ = ["Outcome", "make_cases", "run_learner", "judge", "run_check", "NOT_ATTEMPTED"]
 
-NOT_ATTEMPTED = ("Replace the `raise NotImplementedError(...)` line with your code, run that "
-                 "cell, then run this check again.")
+NOT_ATTEMPTED = (
+    "Replace the `raise NotImplementedError(...)` line with your code, run that "
+    "cell, then run this check again."
+)
 
 
 @dataclass
@@ -52,14 +54,31 @@ class Outcome:
 
     @classmethod
     def from_dict(cls, d: dict) -> Outcome:
-        known = {k: d[k] for k in ("status", "value", "type_name", "error", "error_line",
-                                   "error_function", "mutated") if k in d}
+        known = {
+            k: d[k]
+            for k in (
+                "status",
+                "value",
+                "type_name",
+                "error",
+                "error_line",
+                "error_function",
+                "mutated",
+            )
+            if k in d
+        }
         return cls(**known)
 
     def to_dict(self) -> dict:
-        return dict(status=self.status, value=self.value, type_name=self.type_name,
-                    error=self.error, error_line=self.error_line,
-                    error_function=self.error_function, mutated=list(self.mutated))
+        return dict(
+            status=self.status,
+            value=self.value,
+            type_name=self.type_name,
+            error=self.error,
+            error_line=self.error_line,
+            error_function=self.error_function,
+            mutated=list(self.mutated),
+        )
 
 
 def make_cases(exercise, rng=None, **options) -> list[dict]:
@@ -85,10 +104,14 @@ def run_check(exercise, fn, rng=None, **options) -> CheckResult:
         return CheckResult.make(ex.name, "failed", f"check_{ex.name}: {exc}", ex.max_score)
     if not callable(fn):
         what = "None" if fn is None else f"a {type(fn).__name__}"
-        return CheckResult.make(ex.name, "failed",
-                                f"check_{ex.name} needs your function itself, got {what}: call "
-                                f"check_{ex.name}({ex.name}), with no parentheses after "
-                                f"{ex.name}.", ex.max_score)
+        return CheckResult.make(
+            ex.name,
+            "failed",
+            f"check_{ex.name} needs your function itself, got {what}: call "
+            f"check_{ex.name}({ex.name}), with no parentheses after "
+            f"{ex.name}.",
+            ex.max_score,
+        )
     outcomes = []
     for case in cases:
         outcome = run_learner(fn, case, ex.keyword_only)
@@ -99,6 +122,7 @@ def run_check(exercise, fn, rng=None, **options) -> CheckResult:
 
 
 # --------------------------------------------------------------------------- judging
+
 
 def _quietly(fn, kwargs):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -132,14 +156,17 @@ def _describe_form(v) -> str:
 
 def _foreign_text(got: str, shape) -> str:
     if got.startswith("torch"):
-        return ("is a torch.Tensor; this exercise works in NumPy: convert it with "
-                ".detach().numpy()")
+        return "is a torch.Tensor; this exercise works in NumPy: convert it with .detach().numpy()"
     if got.startswith("ndarray of dtype"):
-        return (f"is an {got}; expected numbers (float64). An object array usually means "
-                "np.array(...) was given arrays of different shapes")
+        return (
+            f"is an {got}; expected numbers (float64). An object array usually means "
+            "np.array(...) was given arrays of different shapes"
+        )
     if got in ("float", "int", "bool", "complex") or got.startswith("numpy."):
-        return (f"is a single number ({got}); expected a NumPy array of shape {shape} — "
-                "did you reduce it with sum/mean/max?")
+        return (
+            f"is a single number ({got}); expected a NumPy array of shape {shape} — "
+            "did you reduce it with sum/mean/max?"
+        )
     return f"is a {got}; expected a NumPy array of shape {shape}"
 
 
@@ -165,38 +192,56 @@ def _diff(ex, exp, got, path, problems, rel):
     if isinstance(exp, np.ndarray):
         if isinstance(got, (list, tuple)):
             kind = "tuple" if isinstance(got, tuple) else "list"
-            problems.append(("form", path,
-                             f"{label} is a {kind} of {len(got)} items; expected one NumPy array "
-                             f"of shape {exp.shape}" + (" (use np.array(...) or NumPy operations)"
-                                                        if kind == "list" else "")))
+            problems.append(
+                (
+                    "form",
+                    path,
+                    f"{label} is a {kind} of {len(got)} items; expected one NumPy array "
+                    f"of shape {exp.shape}"
+                    + (" (use np.array(...) or NumPy operations)" if kind == "list" else ""),
+                )
+            )
         elif not isinstance(got, np.ndarray):
-            problems.append(("form", path, f"{label} is {_describe_form(got)}; expected a "
-                                           f"NumPy array of shape {exp.shape}"))
+            problems.append(
+                (
+                    "form",
+                    path,
+                    f"{label} is {_describe_form(got)}; expected a "
+                    f"NumPy array of shape {exp.shape}",
+                )
+            )
         elif got.shape != exp.shape:
-            problems.append(("shape", path, f"{label} has shape {got.shape}; expected "
-                                            f"{exp.shape}"))
+            problems.append(("shape", path, f"{label} has shape {got.shape}; expected {exp.shape}"))
         elif got.dtype != exp.dtype:
             if got.dtype.kind in "iu":
-                why = (" — it was built from an integer array (np.zeros_like of an int array? "
-                       "a rounding step?)")
+                why = (
+                    " — it was built from an integer array (np.zeros_like of an int array? "
+                    "a rounding step?)"
+                )
             elif got.dtype.kind == "b":
                 why = " — a comparison (>, ==) where arithmetic belongs?"
             elif got.dtype.kind == "c":
                 why = " — complex numbers appeared somewhere"
             else:
                 why = f" — keep the inputs' precision ({exp.dtype}); do not cast with .astype"
-            problems.append(("dtype", path, f"{label} has dtype {got.dtype}; expected "
-                                            f"{exp.dtype}{why}"))
+            problems.append(
+                ("dtype", path, f"{label} has dtype {got.dtype}; expected {exp.dtype}{why}")
+            )
         else:
             g, e = got.astype(np.float64), exp.astype(np.float64)
             bad = ~np.isfinite(g) & np.isfinite(e)
             if bad.any():
                 idx = tuple(int(i) for i in np.argwhere(bad)[0])
                 what = "NaN" if np.isnan(g[idx]) else "inf"
-                problems.append(("nonfinite", path,
-                                 f"{label} contains {what} (first at index {idx}) where the "
-                                 "expected values are finite — an exp or a division "
-                                 "overflowing? np.tanh and the package's sigmoid never do"))
+                problems.append(
+                    (
+                        "nonfinite",
+                        path,
+                        f"{label} contains {what} (first at index {idx}) where the "
+                        "expected values are finite — an exp or a division "
+                        "overflowing? np.tanh and the package's sigmoid never do",
+                    )
+                )
             elif not _close(e, g, ex.tolerance, rel):
                 problems.append(("value", path, (label, e, g)))
         return
@@ -205,26 +250,52 @@ def _diff(ex, exp, got, path, problems, rel):
             for k, (e, g) in enumerate(zip(exp, got, strict=True)):
                 _diff(ex, e, g, path + (k,), problems, rel)
         else:
-            problems.append(("form", path, f"{label} is {_describe_form(got)}; expected a "
-                                           f"tuple of {len(exp)} items"))
+            problems.append(
+                (
+                    "form",
+                    path,
+                    f"{label} is {_describe_form(got)}; expected a tuple of {len(exp)} items",
+                )
+            )
         return
     if isinstance(exp, dict):
         if not isinstance(got, dict):
-            problems.append(("form", path, f"{label} is {_describe_form(got)}; expected a dict "
-                                           f"with keys {', '.join(map(repr, exp))}"))
+            problems.append(
+                (
+                    "form",
+                    path,
+                    f"{label} is {_describe_form(got)}; expected a dict "
+                    f"with keys {', '.join(map(repr, exp))}",
+                )
+            )
             return
         missing = [k for k in exp if k not in got]
         if missing:
-            problems.append(("form", path, f"{label} has no {', '.join(map(repr, missing))} "
-                                           f"(expected keys: {', '.join(map(repr, exp))})"))
+            problems.append(
+                (
+                    "form",
+                    path,
+                    f"{label} has no {', '.join(map(repr, missing))} "
+                    f"(expected keys: {', '.join(map(repr, exp))})",
+                )
+            )
         for k in exp:
             if k in got:
                 _diff(ex, exp[k], got[k], path + (k,), problems, rel)
         return
     if exp is None and got is not None:
-        problems.append(("form", path, f"{label} should be None"
-                                       + (" (the standard LSTM has no W_u, b_u)"
-                                          if path and path[-1] in ("W_u", "b_u") else "")))
+        problems.append(
+            (
+                "form",
+                path,
+                f"{label} should be None"
+                + (
+                    " (the standard LSTM has no W_u, b_u)"
+                    if path and path[-1] in ("W_u", "b_u")
+                    else ""
+                ),
+            )
+        )
 
 
 def _none_text(ex) -> str:
@@ -240,8 +311,11 @@ def _close(e, g, tol, rel):
 def _matches(ex, mval, got, rel) -> bool:
     """Whether the learner's normalized output equals a mistake's (structure, shapes, values)."""
     if isinstance(mval, np.ndarray):
-        if (not isinstance(got, np.ndarray) or got.shape != mval.shape
-                or got.dtype.kind not in "biuf"):
+        if (
+            not isinstance(got, np.ndarray)
+            or got.shape != mval.shape
+            or got.dtype.kind not in "biuf"
+        ):
             return False
         g, m = got.astype(np.float64), mval.astype(np.float64)
         if not np.array_equal(np.isfinite(g), np.isfinite(m)):
@@ -249,11 +323,17 @@ def _matches(ex, mval, got, rel) -> bool:
         fin = np.isfinite(m)
         return _close(m[fin], g[fin], ex.tolerance, rel)
     if isinstance(mval, (tuple, list)):
-        return (isinstance(got, (tuple, list)) and len(got) == len(mval)
-                and all(_matches(ex, m, g, rel) for m, g in zip(mval, got, strict=True)))
+        return (
+            isinstance(got, (tuple, list))
+            and len(got) == len(mval)
+            and all(_matches(ex, m, g, rel) for m, g in zip(mval, got, strict=True))
+        )
     if isinstance(mval, dict):
-        return (isinstance(got, dict) and set(got) >= set(mval)
-                and all(_matches(ex, mval[k], got[k], rel) for k in mval))
+        return (
+            isinstance(got, dict)
+            and set(got) >= set(mval)
+            and all(_matches(ex, mval[k], got[k], rel) for k in mval)
+        )
     return mval is None and got is None
 
 
@@ -271,15 +351,17 @@ def _is_mistake(ex, mistake, cases, outcomes, rel) -> bool:
 
 
 def _value_text(ex, problems, cases, labels, rel) -> str:
-    if rel is not None:   # dict of gradients: a table of relative errors
+    if rel is not None:  # dict of gradients: a table of relative errors
         worst: dict = {}
         where: dict = {}
         for k, (_, _path, (label, e, g)) in problems:
             err = rel_error(g, e)
             if err > worst.get(label, -1):
                 worst[label], where[label] = err, k
-        lines = [f"These gradients differ from the reference (relative error, worst case; "
-                 f"must be below {rel:.0e}):"]
+        lines = [
+            f"These gradients differ from the reference (relative error, worst case; "
+            f"must be below {rel:.0e}):"
+        ]
         for label, err in worst.items():
             k = where[label]
             lines.append(f"  {label}: {err:.1e}   (case {k + 1} of {len(cases)}: {labels[k]})")
@@ -289,13 +371,20 @@ def _value_text(ex, problems, cases, labels, rel) -> str:
     tol = ex.tolerance
     bad = diff > tol.get("atol", 1e-9) + tol.get("rtol", 1e-6) * np.abs(e)
     first = tuple(int(i) for i in np.argwhere(bad)[0]) if bad.any() else ()
-    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)) \
-        if diff.ndim else ()
-    text = (f"In case {k + 1} of {len(cases)} ({labels[k]}), {label} differs from the "
-            f"reference: largest absolute error {float(diff.max()):.2g} at index {worst}.")
+    worst = (
+        tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
+        if diff.ndim
+        else ()
+    )
+    text = (
+        f"In case {k + 1} of {len(cases)} ({labels[k]}), {label} differs from the "
+        f"reference: largest absolute error {float(diff.max()):.2g} at index {worst}."
+    )
     if first:
-        text += (f"\nFirst wrong entry, index {first}: expected {float(e[first]):.6g}, "
-                 f"got {float(g[first]):.6g}.")
+        text += (
+            f"\nFirst wrong entry, index {first}: expected {float(e[first]):.6g}, "
+            f"got {float(g[first]):.6g}."
+        )
     return text
 
 
@@ -308,16 +397,21 @@ def _mutation_text(outcomes, ex) -> str:
     if not paths:
         return ""
     names = ", ".join(f"`{p}`" for p in paths)
-    return (f"Your {ex.name} changed its argument {names} in place (e.g. with `*=`, `+=` or "
-            "an assignment into it); the caller's arrays must stay as they were: compute into a "
-            "new array instead (`ltm * f_t`, not `ltm *= f_t`).")
+    return (
+        f"Your {ex.name} changed its argument {names} in place (e.g. with `*=`, `+=` or "
+        "an assignment into it); the caller's arrays must stay as they were: compute into a "
+        "new array instead (`ltm * f_t`, not `ltm *= f_t`)."
+    )
 
 
 def _raised_text(ex, outcome, case_label, k, n) -> str:
     text = f"Your {ex.name} raised {outcome.error}"
     if outcome.error_line:
-        where = (f" (in {outcome.error_function})" if outcome.error_function
-                 and outcome.error_function != ex.name else "")
+        where = (
+            f" (in {outcome.error_function})"
+            if outcome.error_function and outcome.error_function != ex.name
+            else ""
+        )
         text += f"\n    at {outcome.error_line}{where}"
     else:
         sig = ex.reference_source().splitlines()[0].rstrip(":")
@@ -338,15 +432,18 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     mutation = _mutation_text(outcomes, ex)
 
     def fail(text):
-        return CheckResult.make(ex.name, "failed",
-                                text + ("\n" + mutation if mutation else ""), ex.max_score)
+        return CheckResult.make(
+            ex.name, "failed", text + ("\n" + mutation if mutation else ""), ex.max_score
+        )
 
     for o in outcomes:
         if o.status == "not_implemented":
             text = NOT_ATTEMPTED
             if o.error_function and o.error_function != ex.name:
-                text = (f"Your {ex.name} calls {o.error_function}, which is not written yet "
-                        f"(it raises NotImplementedError). " + NOT_ATTEMPTED)
+                text = (
+                    f"Your {ex.name} calls {o.error_function}, which is not written yet "
+                    f"(it raises NotImplementedError). " + NOT_ATTEMPTED
+                )
             return CheckResult.make(ex.name, "not_attempted", text, ex.max_score)
     if len(outcomes) != n:
         raise ValueError(f"judge needs one outcome per case: {n} cases, {len(outcomes)} outcomes")
@@ -367,8 +464,10 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
         if kind in ("none", "foreign"):
             return fail(f"{_capital(text)} (case {k + 1} of {n}: {labels[k]}).")
     if ex.expect_type and not outcomes[0].type_name.endswith("." + ex.expect_type):
-        return fail(f"Return an {ex.expect_type}(...) (from lstm_course import {ex.expect_type}); "
-                    f"your {ex.name} returned a {outcomes[0].type_name}.")
+        return fail(
+            f"Return an {ex.expect_type}(...) (from lstm_course import {ex.expect_type}); "
+            f"your {ex.name} returned a {outcomes[0].type_name}."
+        )
 
     if not problems:
         if ex.extra_judge is not None:
@@ -378,8 +477,9 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
                     return fail(f"In case {k + 1} of {n} ({labels[k]}): {extra}")
         if mutation:
             return fail("Your values are right, but: " + mutation[0].lower() + mutation[1:])
-        return CheckResult.make(ex.name, "passed", _pass_text(ex, cases, expected, outcomes,
-                                                              labels, rel), ex.max_score)
+        return CheckResult.make(
+            ex.name, "passed", _pass_text(ex, cases, expected, outcomes, labels, rel), ex.max_score
+        )
 
     for mistake in ex.mistakes_for(**options):
         if _is_mistake(ex, mistake, cases, outcomes, rel):
@@ -395,7 +495,8 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
 
 def _pass_text(ex, cases, expected, outcomes, labels, rel) -> str:
     text = f"All {len(cases)} cases match the reference:\n" + "\n".join(
-        f"  {k + 1}. {label}" for k, label in enumerate(labels))
+        f"  {k + 1}. {label}" for k, label in enumerate(labels)
+    )
     if rel is not None:
         worst = 0.0
         for e, o in zip(expected, outcomes, strict=True):

@@ -31,10 +31,17 @@ import warnings
 
 import numpy as np
 
-__all__ = ["normalize", "type_name", "changed_paths", "learner_frame", "run_function",
-           "MAX_ITEMS", "STATUSES"]
+__all__ = [
+    "normalize",
+    "type_name",
+    "changed_paths",
+    "learner_frame",
+    "run_function",
+    "MAX_ITEMS",
+    "STATUSES",
+]
 
-MAX_ITEMS = 16      # longer lists/tuples/dicts are described, not copied
+MAX_ITEMS = 16  # longer lists/tuples/dicts are described, not copied
 MAX_DEPTH = 6
 STATUSES = ("returned", "not_implemented", "raised")
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
@@ -77,17 +84,23 @@ def normalize(value, _depth: int = 0):
         return tuple(items) if type(value) is tuple else items
     if type(value) is dict:
         if len(value) > MAX_ITEMS or not all(type(k) is str for k in value):
-            return f"dict of {len(value)} items" if len(value) > MAX_ITEMS else \
-                "dict with non-string keys"
+            return (
+                f"dict of {len(value)} items"
+                if len(value) > MAX_ITEMS
+                else "dict with non-string keys"
+            )
         return {str(k): normalize(v, _depth + 1) for k, v in value.items()}
     if dataclasses.is_dataclass(type(value)) and not issubclass(type(value), type):
-        return {f.name: normalize(getattr(value, f.name), _depth + 1)
-                for f in dataclasses.fields(type(value))}
-    if issubclass(type(value), tuple):   # namedtuple and other tuple subclasses
+        return {
+            f.name: normalize(getattr(value, f.name), _depth + 1)
+            for f in dataclasses.fields(type(value))
+        }
+    if issubclass(type(value), tuple):  # namedtuple and other tuple subclasses
         if len(value) > MAX_ITEMS:
             return f"{tname} of {len(value)} items"
-        return tuple(normalize(tuple.__getitem__(value, k), _depth + 1)
-                     for k in range(tuple.__len__(value)))
+        return tuple(
+            normalize(tuple.__getitem__(value, k), _depth + 1) for k in range(tuple.__len__(value))
+        )
     return tname
 
 
@@ -104,7 +117,7 @@ def _safe_equal(a, b) -> bool:
         return bool(np.array_equal(a, b))
     if a is None or isinstance(a, (bool, int, float, str, bytes)):
         return type(a) is type(b) and a == b
-    return True   # other objects: compared through their parts by changed_paths
+    return True  # other objects: compared through their parts by changed_paths
 
 
 def changed_paths(pristine, after, path: str = "") -> list[str]:
@@ -130,8 +143,11 @@ def changed_paths(pristine, after, path: str = "") -> list[str]:
         if type(after) is not type(pristine):
             return [path]
         for f in dataclasses.fields(pristine):
-            out += changed_paths(getattr(pristine, f.name),
-                                 object.__getattribute__(after, f.name), f"{path}.{f.name}")
+            out += changed_paths(
+                getattr(pristine, f.name),
+                object.__getattribute__(after, f.name),
+                f"{path}.{f.name}",
+            )
         return out
     if isinstance(pristine, (list, tuple)):
         if type(after) is not type(pristine) or len(after) != len(pristine):
@@ -146,6 +162,7 @@ def _default_skip_dirs() -> tuple[str, ...]:
     dirs = [os.path.dirname(np.__file__), os.path.dirname(contextlib.__file__)]
     try:
         import lstm_course  # noqa: PLC0415 (import at call time: this file must stay standalone)
+
         dirs.append(os.path.dirname(lstm_course.__file__))
     except Exception:  # noqa: BLE001
         pass
@@ -170,15 +187,19 @@ def learner_frame(exc: BaseException, skip_dirs=None):
     for fr in frames:
         fname = fr.filename or ""
         absf = os.path.abspath(fname) if not fname.startswith("<") else fname
-        if (any(absf.startswith(d + os.sep) for d in skip) or "site-packages" in absf
-                or fname.startswith("<lstm_course") or fname == _THIS_FILE):
+        if (
+            any(absf.startswith(d + os.sep) for d in skip)
+            or "site-packages" in absf
+            or fname.startswith("<lstm_course")
+            or fname == _THIS_FILE
+        ):
             continue
         line = (fr.line or "").strip()
         found = (fr.name, f"line {fr.lineno}: {line}" if line else f"line {fr.lineno}")
     return found
 
 
-_THIS_FILE = learner_frame.__code__.co_filename   # also right when this source is exec'd
+_THIS_FILE = learner_frame.__code__.co_filename  # also right when this source is exec'd
 
 
 def _exception_text(exc: BaseException) -> str:
@@ -208,12 +229,23 @@ def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) ->
     given = copy.deepcopy(kwargs)
     args = [v for k, v in given.items() if k not in keyword_only]
     kw = {k: v for k, v in given.items() if k in keyword_only}
-    out = dict(status="returned", value=None, type_name="", error="", error_line="",
-               error_function="", mutated=[])
+    out = dict(
+        status="returned",
+        value=None,
+        type_name="",
+        error="",
+        error_line="",
+        error_function="",
+        mutated=[],
+    )
     sink = io.StringIO()
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"), \
-                contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        with (
+            warnings.catch_warnings(),
+            np.errstate(all="ignore"),
+            contextlib.redirect_stdout(sink),
+            contextlib.redirect_stderr(sink),
+        ):
             warnings.simplefilter("ignore")
             result = fn(*args, **kw)
             out["type_name"] = type_name(result)

@@ -36,8 +36,14 @@ class CheckResult:
     @classmethod
     def make(cls, name: str, status: str, message: str, max_score: float) -> CheckResult:
         passed = status == "passed"
-        return cls(name=name, passed=passed, message=message.strip(),
-                   score=max_score if passed else 0, max_score=max_score, status=status)
+        return cls(
+            name=name,
+            passed=passed,
+            message=message.strip(),
+            score=max_score if passed else 0,
+            max_score=max_score,
+            status=status,
+        )
 
     def __bool__(self) -> bool:
         return self.passed
@@ -67,7 +73,7 @@ class CheckResult:
         body = html.escape(self.message)
         return (
             f'<div class="lstm-course-check lstm-course-{self.status}" style="border-left: 5px '
-            f'solid {border}; background: {background}; padding: 6px 10px; margin: 4px 0; '
+            f"solid {border}; background: {background}; padding: 6px 10px; margin: 4px 0; "
             f'border-radius: 3px; font-family: sans-serif; font-size: 0.95em; color: #202124;">'
             f'<div style="font-weight: bold; color: {border};">{html.escape(self.headline())}</div>'
             + (f'<div style="white-space: pre-wrap; margin-top: 3px;">{body}</div>' if body else "")

@@ -40,7 +40,9 @@ def yours_or_reference(name: str, fn, **options):
     if result.status == "not_attempted":
         why = "yours is not finished yet (not attempted yet)"
     else:
-        why = (f"yours does not pass its check yet (run check_{exercise.name}({exercise.name}) "
-               "to see why)")
+        why = (
+            f"yours does not pass its check yet (run check_{exercise.name}({exercise.name}) "
+            "to see why)"
+        )
     print(f"Using the package's reference {exercise.name}: {why}.")
     return exercise.reference

@@ -18,6 +18,8 @@ __all__ = ["LSTM_CELL_BACKWARD", "REL_TOL"]
 REL_TOL = 1e-7
 
 
+# The references' layout is what hints() shows as the solution: keep the formatter off.
+# fmt: off
 def lstm_cell_backward(dstm, dltm, cache):
     """Gradients of one step: dict with every parameter's, 'stm', 'ltm' and 'event'."""
     p, x, ltm, H = cache["params"], cache["x"], cache["ltm"], cache["H"]
@@ -46,6 +48,7 @@ def lstm_cell_backward(dstm, dltm, cache):
         dx += da_k @ getattr(p, "W_" + k).T
     grads["stm"], grads["event"] = dx[:, :H], dx[:, H:]
     return grads
+# fmt: on
 
 
 def backward_cases(rng, variant="lesson", shapes=None):
@@ -54,62 +57,94 @@ def backward_cases(rng, variant="lesson", shapes=None):
         stm, ltm, event = states(rng, B, H, D)
         params = lstm_params(rng, H, D, scale, with_use_weights=(variant == "lesson"))
         _, _, cache = lstm_cell_forward(stm, ltm, event, params, variant)
-        cases.append(dict(dstm=rng.standard_normal((B, H)), dltm=rng.standard_normal((B, H)),
-                          cache=cache))
+        cases.append(
+            dict(dstm=rng.standard_normal((B, H)), dltm=rng.standard_normal((B, H)), cache=cache)
+        )
     return cases
 
 
 def _m(name, diagnosis, *edits, variants=None):
-    return Mistake(name, diagnosis, derive(lstm_cell_backward, *edits,
-                                           label=f"lstm_cell_backward/{name}"), variants)
+    return Mistake(
+        name,
+        diagnosis,
+        derive(lstm_cell_backward, *edits, label=f"lstm_cell_backward/{name}"),
+        variants,
+    )
 
 
 BACKWARD_MISTAKES = (
-    _m("forget_path_left_out",
-       "your gradient for LTM_{t-1} leaves out the Forget gate: the old long-term memory reaches "
-       "LTM_t only through kept = LTM_{t-1} * f_t, so dLTM_{t-1} = dkept * f_t.",
-       ('grads["ltm"] = dkept * f', 'grads["ltm"] = dkept')),
-    _m("no_gradient_through_f",
-       "no gradient flows through the forget factor f_t: kept = LTM_{t-1} * f_t, so "
-       "df_t = dkept * LTM_{t-1}, and from there into W_f, b_f, the STM and the event.",
-       ("df = dkept * ltm", "df = np.zeros_like(ltm)")),
-    _m("tanh_derivative",
-       "your tanh derivative is (1 - t); with t = tanh(a) it is 1 - t**2 (for N_t and for U_t).",
-       ("(1 - U**2)", "(1 - U)"), ("(1 - N**2)", "(1 - N)")),
-    _m("sigmoid_derivative",
-       "your sigmoid derivative applies the sigmoid again: the cache holds the gate's output "
-       "s = sigmoid(a), so sigmoid'(a) = s * (1 - s), not sigmoid(s) * (1 - sigmoid(s)).",
-       ("i * (1 - i)", "sigmoid(i) * (1 - sigmoid(i))"),
-       ("f * (1 - f)", "sigmoid(f) * (1 - sigmoid(f))"),
-       ("V * (1 - V)", "sigmoid(V) * (1 - sigmoid(V))")),
-    _m("use_path_into_kept_left_out",
-       "in the lesson's cell the kept memory LTM_{t-1} * f_t feeds the Use gate too "
-       "(U_t = tanh(kept W_u + b_u)); its gradient is dltm + da_u @ W_u.T, you left out the Use "
-       "gate's part.",
-       ("dkept = dltm + da_u @ p.W_u.T", "dkept = dltm"), variants=("lesson",)),
-    _m("stm_path_into_ltm_left_out",
-       "in the standard cell STM_t = V_t * tanh(LTM_t) reads the new long-term memory, so its "
-       "gradient gets dstm * V_t * (1 - tanh(LTM_t)**2) on top of dltm; you left that part out.",
-       ("dnew_ltm = dltm + dstm * V * (1 - U**2)", "dnew_ltm = dltm"), variants=("standard",)),
-    _m("bias_not_summed",
-       "your bias gradients still have the batch axis: a bias is shared by every row of the "
-       "batch, so its gradient is summed over it: db = da.sum(axis=0), shape (H,).",
-       ("da_u.sum(axis=0)", "da_u"), ("da_k.sum(axis=0)", "da_k")),
-    _m("weight_gradient_transposed",
-       "your weight gradients are transposed: with a = x @ W + b the gradient is "
-       "dW = x.T @ da, of W's shape (H+D, H).",
-       ("x.T @ da_k", "da_k.T @ x"), ("kept.T @ da_u", "da_u.T @ kept")),
-    _m("dx_overwritten",
-       "you overwrite the gradient of [STM_{t-1}, E_t] in the loop; all four gates read x, so "
-       "their contributions add up: dx += da @ W.T.",
-       ("dx += da_k @", "dx = da_k @")),
+    _m(
+        "forget_path_left_out",
+        "your gradient for LTM_{t-1} leaves out the Forget gate: the old long-term memory reaches "
+        "LTM_t only through kept = LTM_{t-1} * f_t, so dLTM_{t-1} = dkept * f_t.",
+        ('grads["ltm"] = dkept * f', 'grads["ltm"] = dkept'),
+    ),
+    _m(
+        "no_gradient_through_f",
+        "no gradient flows through the forget factor f_t: kept = LTM_{t-1} * f_t, so "
+        "df_t = dkept * LTM_{t-1}, and from there into W_f, b_f, the STM and the event.",
+        ("df = dkept * ltm", "df = np.zeros_like(ltm)"),
+    ),
+    _m(
+        "tanh_derivative",
+        "your tanh derivative is (1 - t); with t = tanh(a) it is 1 - t**2 (for N_t and for U_t).",
+        ("(1 - U**2)", "(1 - U)"),
+        ("(1 - N**2)", "(1 - N)"),
+    ),
+    _m(
+        "sigmoid_derivative",
+        "your sigmoid derivative applies the sigmoid again: the cache holds the gate's output "
+        "s = sigmoid(a), so sigmoid'(a) = s * (1 - s), not sigmoid(s) * (1 - sigmoid(s)).",
+        ("i * (1 - i)", "sigmoid(i) * (1 - sigmoid(i))"),
+        ("f * (1 - f)", "sigmoid(f) * (1 - sigmoid(f))"),
+        ("V * (1 - V)", "sigmoid(V) * (1 - sigmoid(V))"),
+    ),
+    _m(
+        "use_path_into_kept_left_out",
+        "in the lesson's cell the kept memory LTM_{t-1} * f_t feeds the Use gate too "
+        "(U_t = tanh(kept W_u + b_u)); its gradient is dltm + da_u @ W_u.T, you left out the Use "
+        "gate's part.",
+        ("dkept = dltm + da_u @ p.W_u.T", "dkept = dltm"),
+        variants=("lesson",),
+    ),
+    _m(
+        "stm_path_into_ltm_left_out",
+        "in the standard cell STM_t = V_t * tanh(LTM_t) reads the new long-term memory, so its "
+        "gradient gets dstm * V_t * (1 - tanh(LTM_t)**2) on top of dltm; you left that part out.",
+        ("dnew_ltm = dltm + dstm * V * (1 - U**2)", "dnew_ltm = dltm"),
+        variants=("standard",),
+    ),
+    _m(
+        "bias_not_summed",
+        "your bias gradients still have the batch axis: a bias is shared by every row of the "
+        "batch, so its gradient is summed over it: db = da.sum(axis=0), shape (H,).",
+        ("da_u.sum(axis=0)", "da_u"),
+        ("da_k.sum(axis=0)", "da_k"),
+    ),
+    _m(
+        "weight_gradient_transposed",
+        "your weight gradients are transposed: with a = x @ W + b the gradient is "
+        "dW = x.T @ da, of W's shape (H+D, H).",
+        ("x.T @ da_k", "da_k.T @ x"),
+        ("kept.T @ da_u", "da_u.T @ kept"),
+    ),
+    _m(
+        "dx_overwritten",
+        "you overwrite the gradient of [STM_{t-1}, E_t] in the loop; all four gates read x, so "
+        "their contributions add up: dx += da @ W.T.",
+        ("dx += da_k @", "dx = da_k @"),
+    ),
 )
 
 LSTM_CELL_BACKWARD = Exercise(
-    name="lstm_cell_backward", notebook="07_backprop_through_time",
+    name="lstm_cell_backward",
+    notebook="07_backprop_through_time",
     title="Backpropagation through one LSTM step",
-    reference=lstm_cell_backward, case_generator=backward_cases, mistakes=BACKWARD_MISTAKES,
-    options={"variant": ("lesson", "standard")}, tolerance={"rel": REL_TOL},
+    reference=lstm_cell_backward,
+    case_generator=backward_cases,
+    mistakes=BACKWARD_MISTAKES,
+    options={"variant": ("lesson", "standard")},
+    tolerance={"rel": REL_TOL},
     hints=(
         "Walk the forward pass backwards, one line at a time: the Use gate first, then the "
         "Remember gate (a sum passes its gradient to both terms), the Forget and Learn gates, "

@@ -28,8 +28,9 @@ def source_namespace() -> dict:
     import lstm_course
 
     ns = {name: getattr(lstm_course, name) for name in lstm_course.__all__}
-    ns.update(np=np, sigmoid=lstm_course.sigmoid, tanh=lstm_course.tanh,
-              LSTMParams=lstm_course.LSTMParams)
+    ns.update(
+        np=np, sigmoid=lstm_course.sigmoid, tanh=lstm_course.tanh, LSTMParams=lstm_course.LSTMParams
+    )
     return ns
 
 
@@ -84,19 +85,19 @@ class Mistake:
 class Exercise:
     """One exercise of the course (see lstm_course.exercises.EXERCISES)."""
 
-    name: str                      # the function the learner writes, e.g. "learn_gate"
-    notebook: str                  # e.g. "01_learn_gate"
+    name: str  # the function the learner writes, e.g. "learn_gate"
+    notebook: str  # e.g. "01_learn_gate"
     title: str
     reference: Callable
-    case_generator: Callable       # (rng, **options) -> list of kwargs dicts
+    case_generator: Callable  # (rng, **options) -> list of kwargs dicts
     mistakes: tuple[Mistake, ...]
-    hints: tuple[str, ...]         # hint 1 nudges, hint 2 points at the equation
+    hints: tuple[str, ...]  # hint 1 nudges, hint 2 points at the equation
     max_score: int = 1
     tolerance: dict = field(default_factory=lambda: {"rtol": 1e-6, "atol": 1e-9})
-    options: dict = field(default_factory=dict)     # option -> allowed values (default first)
-    output_labels: dict = field(default_factory=dict)   # path tuple -> label
-    expect_type: str | None = None     # e.g. "LSTMParams": the return value's type name
-    extra_judge: Callable | None = None   # (case, learner value, expected value) -> str | None
+    options: dict = field(default_factory=dict)  # option -> allowed values (default first)
+    output_labels: dict = field(default_factory=dict)  # path tuple -> label
+    expect_type: str | None = None  # e.g. "LSTMParams": the return value's type name
+    extra_judge: Callable | None = None  # (case, learner value, expected value) -> str | None
     keyword_only: tuple[str, ...] = ("variant",)
 
     @property
@@ -108,14 +109,17 @@ class Exercise:
         """Options with defaults filled in; ValueError for unknown options or values."""
         unknown = set(options) - set(self.options)
         if unknown:
-            raise ValueError(f"{self.name} has no option {sorted(unknown)[0]!r}"
-                             + (f" (options: {', '.join(self.options)})" if self.options else ""))
+            raise ValueError(
+                f"{self.name} has no option {sorted(unknown)[0]!r}"
+                + (f" (options: {', '.join(self.options)})" if self.options else "")
+            )
         out = {}
         for opt, allowed in self.options.items():
             value = options.get(opt, allowed[0])
             if value not in allowed:
-                raise ValueError(f"{opt} must be one of {', '.join(map(repr, allowed))}, "
-                                 f"got {value!r}")
+                raise ValueError(
+                    f"{opt} must be one of {', '.join(map(repr, allowed))}, got {value!r}"
+                )
             out[opt] = value
         return out
 
@@ -136,8 +140,10 @@ class Exercise:
         for m in self.mistakes:
             if m.name == name:
                 return m
-        raise KeyError(f"{self.name} has no mistake {name!r}; known: "
-                       + ", ".join(m.name for m in self.mistakes))
+        raise KeyError(
+            f"{self.name} has no mistake {name!r}; known: "
+            + ", ".join(m.name for m in self.mistakes)
+        )
 
     def mistake_source(self, mistake: Mistake | str) -> str:
         """The mistake's source with its def renamed to this exercise's function name."""

@@ -13,7 +13,7 @@ from ..params import LSTMParams
 
 __all__ = ["DEFAULT_SHAPES", "LARGE", "weight", "bias", "states", "lstm_params", "case_shape"]
 
-LARGE = 40.0   # weight scale of the saturated case: pre-activations of several tens
+LARGE = 40.0  # weight scale of the saturated case: pre-activations of several tens
 # (B, H, D, weight scale)
 DEFAULT_SHAPES = ((1, 3, 2, 1.0), (4, 5, 3, 1.0), (3, 2, 6, 1.0), (2, 4, 3, LARGE))
 
@@ -75,6 +75,7 @@ def case_shape(kwargs: dict) -> dict:
 
 def is_large(kwargs: dict) -> bool:
     """Whether a case is the saturated one (some weight or input far beyond order 1)."""
+
     def big(a, limit=4.5):
         return isinstance(a, np.ndarray) and a.size and float(np.max(np.abs(a))) > limit
 

@@ -17,6 +17,8 @@ from .base import Exercise, Mistake, derive
 __all__ = ["PARAMS_FROM_PYTORCH"]
 
 
+# The references' layout is what hints() shows as the solution: keep the formatter off.
+# fmt: off
 def params_from_pytorch(weight_ih, weight_hh, bias_ih, bias_hh):
     """PyTorch's (weight_ih, weight_hh, bias_ih, bias_hh) -> the standard variant's LSTMParams."""
     H = weight_hh.shape[1]
@@ -26,6 +28,7 @@ def params_from_pytorch(weight_ih, weight_hh, bias_ih, bias_hh):
     b_i, b_f, b_n, b_v = (b[k * H:(k + 1) * H] for k in range(4))
     return LSTMParams(W_n=W_n, b_n=b_n, W_i=W_i, b_i=b_i, W_f=W_f, b_f=b_f,
                       W_u=None, b_u=None, W_v=W_v, b_v=b_v)
+# fmt: on
 
 
 # (H, D)
@@ -40,8 +43,9 @@ def pytorch_cases(rng, shapes=None):
         def u(*shape):
             return rng.uniform(-k, k, size=shape).astype(np.float32)
 
-        cases.append(dict(weight_ih=u(4 * H, D), weight_hh=u(4 * H, H),
-                          bias_ih=u(4 * H), bias_hh=u(4 * H)))
+        cases.append(
+            dict(weight_ih=u(4 * H, D), weight_hh=u(4 * H, H), bias_ih=u(4 * H), bias_hh=u(4 * H))
+        )
     return cases
 
 
@@ -63,49 +67,68 @@ def same_forward(case, value, expected):
             want, (h0, c0) = package_lstm_forward(events, ref, stm0, ltm0, variant="standard")
         for a, b in ((got, want), (h, h0), (c, c0)):
             if a.shape != b.shape or not np.all(np.abs(a.astype(np.float64) - b) <= FORWARD_ATOL):
-                return ("your parameters look right entry by entry but lstm_forward(..., "
-                        "variant='standard') with them differs from the reference by more than "
-                        f"{FORWARD_ATOL:g}.")
+                return (
+                    "your parameters look right entry by entry but lstm_forward(..., "
+                    "variant='standard') with them differs from the reference by more than "
+                    f"{FORWARD_ATOL:g}."
+                )
     except Exception as exc:  # noqa: BLE001
         return f"lstm_forward could not run with your parameters ({type(exc).__name__}: {exc})."
     return None
 
 
 def _m(name, diagnosis, *edits):
-    return Mistake(name, diagnosis,
-                   derive(params_from_pytorch, *edits, label=f"params_from_pytorch/{name}"))
+    return Mistake(
+        name, diagnosis, derive(params_from_pytorch, *edits, label=f"params_from_pytorch/{name}")
+    )
 
 
 PYTORCH_MISTAKES = (
-    _m("g_o_swapped",
-       "you swapped PyTorch's g and o blocks: its row blocks are (i, f, g, o), so the third block "
-       "is the Learn gate's new information (W_n, tanh) and the fourth the Use gate's V_t (W_v).",
-       ("W_i, W_f, W_n, W_v =", "W_i, W_f, W_v, W_n ="),
-       ("b_i, b_f, b_n, b_v =", "b_i, b_f, b_v, b_n =")),
-    _m("i_f_swapped",
-       "you swapped PyTorch's i and f blocks: its row blocks are (i, f, g, o), so the first block "
-       "is the Learn gate's i_t (W_i) and the second the Forget gate's f_t (W_f).",
-       ("W_i, W_f, W_n, W_v =", "W_f, W_i, W_n, W_v ="),
-       ("b_i, b_f, b_n, b_v =", "b_f, b_i, b_n, b_v =")),
-    _m("bias_hh_dropped",
-       "you used only bias_ih; PyTorch has two biases that are simply added: "
-       "b = bias_ih + bias_hh.",
-       ("b = bias_ih + bias_hh", "b = bias_ih")),
-    _m("missing_transpose",
-       "your weight matrices are not transposed: PyTorch computes W @ x with W of shape (4H, ...), "
-       "the lesson [STM, E] @ W with W of shape (H+D, H); transpose the joined matrix (.T).",
-       (".T   #", "   #")),
-    _m("event_rows_first",
-       "your weight matrices put the Event's rows first; the lesson joins [STM, E], STM first, so "
-       "the H rows from weight_hh come before the D rows from weight_ih.",
-       ("[weight_hh, weight_ih]", "[weight_ih, weight_hh]")),
+    _m(
+        "g_o_swapped",
+        "you swapped PyTorch's g and o blocks: its row blocks are (i, f, g, o), so the third block "
+        "is the Learn gate's new information (W_n, tanh) and the fourth the Use gate's V_t (W_v).",
+        ("W_i, W_f, W_n, W_v =", "W_i, W_f, W_v, W_n ="),
+        ("b_i, b_f, b_n, b_v =", "b_i, b_f, b_v, b_n ="),
+    ),
+    _m(
+        "i_f_swapped",
+        "you swapped PyTorch's i and f blocks: its row blocks are (i, f, g, o), so the first block "
+        "is the Learn gate's i_t (W_i) and the second the Forget gate's f_t (W_f).",
+        ("W_i, W_f, W_n, W_v =", "W_f, W_i, W_n, W_v ="),
+        ("b_i, b_f, b_n, b_v =", "b_f, b_i, b_n, b_v ="),
+    ),
+    _m(
+        "bias_hh_dropped",
+        "you used only bias_ih; PyTorch has two biases that are simply added: "
+        "b = bias_ih + bias_hh.",
+        ("b = bias_ih + bias_hh", "b = bias_ih"),
+    ),
+    _m(
+        "missing_transpose",
+        "your weight matrices are not transposed: PyTorch computes W @ x with W of shape "
+        "(4H, ...), the lesson [STM, E] @ W with W of shape (H+D, H); "
+        "transpose the joined matrix (.T).",
+        ("axis=1).T", "axis=1)"),
+    ),
+    _m(
+        "event_rows_first",
+        "your weight matrices put the Event's rows first; the lesson joins [STM, E], STM first, so "
+        "the H rows from weight_hh come before the D rows from weight_ih.",
+        ("[weight_hh, weight_ih]", "[weight_ih, weight_hh]"),
+    ),
 )
 
 PARAMS_FROM_PYTORCH = Exercise(
-    name="params_from_pytorch", notebook="06_standard_lstm_and_pytorch",
+    name="params_from_pytorch",
+    notebook="06_standard_lstm_and_pytorch",
     title="PyTorch's weights as the lesson's gates",
-    reference=params_from_pytorch, case_generator=pytorch_cases, mistakes=PYTORCH_MISTAKES,
-    tolerance={"rtol": 1e-6, "atol": 1e-7}, expect_type="LSTMParams", extra_judge=same_forward,
+    reference=params_from_pytorch,
+    case_generator=pytorch_cases,
+    mistakes=PYTORCH_MISTAKES,
+    tolerance={"rtol": 1e-6, "atol": 1e-7},
+    expect_type="LSTMParams",
+    extra_judge=same_forward,
     output_labels={},
     hints=(
         "PyTorch multiplies column vectors (W @ x) and stacks the four gates' weights as row "

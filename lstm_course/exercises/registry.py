@@ -11,8 +11,17 @@ from .pytorch_mapping import PARAMS_FROM_PYTORCH
 __all__ = ["EXERCISES", "get_exercise"]
 
 EXERCISES: dict[str, Exercise] = {
-    ex.name: ex for ex in (LEARN_GATE, FORGET_GATE, REMEMBER_GATE, USE_GATE, LSTM_CELL,
-                           LSTM_FORWARD, PARAMS_FROM_PYTORCH, LSTM_CELL_BACKWARD)
+    ex.name: ex
+    for ex in (
+        LEARN_GATE,
+        FORGET_GATE,
+        REMEMBER_GATE,
+        USE_GATE,
+        LSTM_CELL,
+        LSTM_FORWARD,
+        PARAMS_FROM_PYTORCH,
+        LSTM_CELL_BACKWARD,
+    )
 }
 
 
@@ -23,5 +32,6 @@ def get_exercise(name) -> Exercise:
     try:
         return EXERCISES[name]
     except (KeyError, TypeError):
-        raise KeyError(f"no exercise named {name!r}; the exercises are: "
-                       + ", ".join(EXERCISES)) from None
+        raise KeyError(
+            f"no exercise named {name!r}; the exercises are: " + ", ".join(EXERCISES)
+        ) from None
