@@ -6,7 +6,7 @@ The teaching path (gates.py, cell.py, sequence.py) computes one gate at a time. 
    W = [W_n | W_i | W_f | W_v] with the biases as one more row, (H+D+1, 4H), and the step's
    input is z_t = [stm_{t-1}, event_t, 1]. A forward step is ONE product z_t @ W (bias included);
    a backward step is ONE product dA_t @ W^T, giving dSTM_{t-1} and dEvent_t together; the
-   weight gradient is ONE product over all steps, dW = Z^T @ dA.
+   weight gradient is dW = Z^T @ dA (a few large products, see 4).
 2. Every buffer is allocated once, time-major (T, B, ...), so a step's slice is contiguous;
    z_t for all steps lives in one array Z, and each step writes its new STM straight into
    z_{t+1}. The loops only use in-place ufuncs (``out=``): no temporary arrays per step.
@@ -14,9 +14,10 @@ The teaching path (gates.py, cell.py, sequence.py) computes one gate at a time. 
    tanh(a) = 2 sigmoid(2a) - 1. The factors -1 / -2 are folded into a scaled copy of W, so a
    step does exp, +1, 1/x once on the whole (B, 4H) block. (np.exp is several times faster
    than np.tanh; an exp that overflows to inf gives exactly sigmoid = 0, so it is stable.)
-4. The backward pass needs each step's local derivatives, i (1 - N^2), N i (1 - i), ...;
-   they are computed a few steps at a time (a chunk that stays in the CPU cache), so the loop
-   only multiplies them by what flows back.
+4. The backward pass runs through the steps in chunks of CHUNK steps, sized so that a chunk's
+   arrays stay in the CPU cache: per chunk it computes the local derivatives i (1 - N^2),
+   N i (1 - i), ... of all its steps at once, runs the steps (which only multiply them by what
+   flows back), then adds the chunk's share of dW = Z^T @ dA while dA is still in the cache.
 
 fused_forward / fused_backward take and return exactly what lstm_forward / lstm_backward do.
 Measured against torch.nn.LSTM in benchmarks/bench_lstm.py.
@@ -31,7 +32,7 @@ from .params import LSTMParams, check_variant
 __all__ = ["fused_forward", "fused_backward"]
 
 ORDER = ("n", "i", "f", "v")  # column blocks of the fused weight: tanh block first, then sigmoids
-CHUNK = 4                     # steps per batch of local derivatives in the backward pass
+CHUNK = 4                     # backward steps per chunk (4 x 64 x 512 floats ~ 0.5 MB)
 
 
 def fused_forward(events, params: LSTMParams, stm0=None, ltm0=None, variant: str = "lesson",
@@ -100,7 +101,7 @@ def fused_forward(events, params: LSTMParams, stm0=None, ltm0=None, variant: str
             np.multiply(V, u, out=Z[t + 1, :, :H])    # Use: STM_t = U * V, into z_{t+1}
 
     stms = np.ascontiguousarray(Z[1:, :, :H].transpose(1, 0, 2))
-    out = stms, (stms[:, -1].copy(), C[T].copy())
+    out = stms, (Z[T, :, :H].copy(), C[T].copy())
     if not return_cache:
         return out
     cache = dict(variant=variant, W=W, W_u=np.asarray(params.W_u, dtype) if lesson else None,
@@ -141,48 +142,57 @@ def fused_backward(dstms, cache, dstm_T=None, dltm_T=None):
 
     WT = np.ascontiguousarray(W[:HD].T)          # (4H, H+D): dA_t @ WT = [dSTM_{t-1}, dEvent_t]
     WuT = np.ascontiguousarray(cache["W_u"].T) if lesson else None
-    dA = np.empty_like(G)                        # dL/d(pre-activation) of the four gates
-    dU = np.empty_like(U)                        # dL/d(kept W_u + b_u) (lesson)
+    n = max(1, min(CHUNK, T))
+    P, dA = np.empty((n, B, H4), dtype), np.empty((n, B, H4), dtype)   # one chunk of steps
+    Q, dU = np.empty((n, B, H), dtype), np.empty((n, B, H), dtype)
+    dW = np.zeros_like(W)                        # (H+D+1, 4H); the last row is the bias
+    dW_part = np.empty_like(W)
+    if lesson:
+        dWu, dWu_part, dbu = np.zeros((H, H), dtype), np.empty((H, H), dtype), np.zeros(H, dtype)
     dZ = np.empty((T, B, HD), dtype)             # [dSTM_{t-1}, dEvent_t]
-    P, Q = np.empty_like(G), np.empty_like(U)
     dh_next = np.zeros((B, H), dtype) if dstm_T is None else np.array(dstm_T, dtype)
     dc = np.zeros((B, H), dtype) if dltm_T is None else np.array(dltm_T, dtype)
     dh, tmp, dkept = (np.empty((B, H), dtype) for _ in range(3))
-    for t in reversed(range(T)):
-        if t == T - 1 or t % CHUNK == CHUNK - 1:
-            lo = t - t % CHUNK
-            _local_derivatives(P[lo:t + 1], Q[lo:t + 1], G[lo:t + 1], C[lo:t + 1], U[lo:t + 1], H)
-        p, da = P[t], dA[t]
-        np.add(dh_next, dS[t], out=dh)                   # dL/dSTM_t
+    for hi in range(T, 0, -n):                   # chunks of steps [lo, hi), last chunk first
+        lo = max(0, hi - n)
+        m = hi - lo
+        _local_derivatives(P[:m], Q[:m], G[lo:hi], C[lo:hi], U[lo:hi], H)
+        for t in reversed(range(lo, hi)):
+            j = t - lo
+            p, da = P[j], dA[j]
+            np.add(dh_next, dS[t], out=dh)                   # dL/dSTM_t
+            if lesson:
+                du = dU[j]
+                np.multiply(Q[j], dh, out=du)                # through STM_t = U V into U's tanh
+                np.matmul(du, WuT, out=dkept)
+                dkept += dc                                  # kept feeds LTM_t and U
+                np.multiply(p[:, :2 * H].reshape(B, 2, H), dc[:, None, :],
+                            out=da[:, :2 * H].reshape(B, 2, H))     # n, i: times dLTM_t
+                np.multiply(p[:, 2 * H:3 * H], dkept, out=da[:, 2 * H:3 * H])   # f: times dkept
+                np.multiply(dkept, f[t], out=dc)             # dL/dLTM_{t-1}
+            else:
+                np.multiply(dh, Q[j], out=tmp)
+                dc += tmp                                    # dLTM_t also through STM_t
+                np.multiply(p[:, :3 * H].reshape(B, 3, H), dc[:, None, :],
+                            out=da[:, :3 * H].reshape(B, 3, H))     # n, i, f: times dLTM_t
+                dc *= f[t]                                   # dL/dLTM_{t-1}
+            np.multiply(p[:, 3 * H:], dh, out=da[:, 3 * H:])  # V: times dSTM_t
+            np.matmul(da, WT, out=dZ[t])
+            dh_next = dZ[t, :, :H]
+        # this chunk's share of dW = Z^T dA, while dA is still in the cache
+        np.matmul(Z[lo:hi].reshape(m * B, HD + 1).T, dA[:m].reshape(m * B, H4), out=dW_part)
+        dW += dW_part
         if lesson:
-            du = dU[t]
-            np.multiply(Q[t], dh, out=du)                # through STM_t = U V into U's tanh
-            np.matmul(du, WuT, out=dkept)
-            dkept += dc                                  # kept feeds LTM_t and U
-            np.multiply(p[:, :2 * H].reshape(B, 2, H), dc[:, None, :],
-                        out=da[:, :2 * H].reshape(B, 2, H))         # n, i: times dLTM_t
-            np.multiply(p[:, 2 * H:3 * H], dkept, out=da[:, 2 * H:3 * H])   # f: times dkept
-            np.multiply(dkept, f[t], out=dc)             # dL/dLTM_{t-1}
-        else:
-            np.multiply(dh, Q[t], out=tmp)
-            dc += tmp                                    # dLTM_t also through STM_t = V tanh(LTM_t)
-            np.multiply(p[:, :3 * H].reshape(B, 3, H), dc[:, None, :],
-                        out=da[:, :3 * H].reshape(B, 3, H))         # n, i, f: times dLTM_t
-            dc *= f[t]                                   # dL/dLTM_{t-1}
-        np.multiply(p[:, 3 * H:], dh, out=da[:, 3 * H:])  # V: times dSTM_t
-        np.matmul(da, WT, out=dZ[t])
-        dh_next = dZ[t, :, :H]
+            np.matmul(K[lo:hi].reshape(m * B, H).T, dU[:m].reshape(m * B, H), out=dWu_part)
+            dWu += dWu_part
+            dbu += dU[:m].sum(axis=(0, 1))
 
-    dA2 = dA.reshape(T * B, H4)
-    dW = Z[:T].reshape(T * B, HD + 1).T @ dA2     # (H+D+1, 4H); the last row is the bias
     grads = {}
     for k, name in enumerate(ORDER):
         grads["W_" + name] = dW[:-1, k * H:(k + 1) * H].copy()
         grads["b_" + name] = dW[-1, k * H:(k + 1) * H].copy()
     if lesson:
-        dU2 = dU.reshape(T * B, H)
-        grads["W_u"] = K.reshape(T * B, H).T @ dU2
-        grads["b_u"] = np.ones(T * B, dtype) @ dU2
+        grads["W_u"], grads["b_u"] = dWu, dbu
     grads = {name: grads[name] for name in cache["names"] if name in grads}  # the params' order
     grads.update(events=np.ascontiguousarray(dZ[:, :, H:].transpose(1, 0, 2)),
                  stm0=dh_next.copy(), ltm0=dc)

@@ -73,6 +73,21 @@ def test_fused_standard_variant_of_lesson_params():
     assert "W_u" not in fused_backward(np.ones_like(stms), cache)
 
 
+@pytest.mark.parametrize("variant", ["lesson", "standard"])
+def test_fused_zero_steps(variant):
+    p, _, s0, c0, *_ = _case(variant, np.float64)
+    x = np.zeros((3, 0, 4))
+    ref = lstm_forward(x, p, s0, c0, variant, return_cache=True)
+    got = fused_forward(x, p, s0, c0, variant, return_cache=True)
+    assert got[0].shape == ref[0].shape == (3, 0, 5)
+    np.testing.assert_array_equal(got[1][0], s0)
+    np.testing.assert_array_equal(got[1][1], c0)
+    g = fused_backward(np.zeros((3, 0, 5)), got[2], s0, c0)
+    g_ref = lstm_backward(np.zeros((3, 0, 5)), ref[2], s0, c0)
+    for name in g_ref:
+        np.testing.assert_array_equal(g[name], g_ref[name], err_msg=name)
+
+
 def test_fused_errors():
     p = init_params(3, 4, "standard", seed=0)
     with pytest.raises(ValueError, match="D=5"):
