@@ -655,3 +655,20 @@ def test_checks_never_raise_whatever_is_returned(value, name):
     r = CHECKS[name](lambda *a, **k: value)
     assert isinstance(r, CheckResult) and not r.passed and r.message
     assert isinstance(str(r), str) and isinstance(r._repr_html_(), str)
+
+
+def test_tips_from_which_cases_fail():
+    def saturated_wrong(stm, event, W_n, b_n, W_i, b_i):
+        out = ref("learn_gate")(stm, event, W_n, b_n, W_i, b_i)
+        return out * 0.5 if np.abs(W_n).max() > 5 else out
+
+    r = checks.check_learn_gate(saturated_wrong)
+    assert "Only the case with large pre-activations differs" in r.message
+
+    def batch_wrong(stm, event, W_n, b_n, W_i, b_i):
+        out = ref("learn_gate")(stm, event, W_n, b_n, W_i, b_i)
+        return out - out.mean(axis=0) + out[0] if len(out) > 1 else out
+
+    r = checks.check_learn_gate(batch_wrong)
+    assert "The case with B = 1 is right" in r.message
+    assert "Cases that differ: 2, 3, 4 of 4." in r.message

@@ -223,7 +223,7 @@ def _diff(ex, exp, got, path, problems, rel):
             elif got.dtype.kind == "c":
                 why = " — complex numbers appeared somewhere"
             else:
-                why = f" — keep the inputs' precision ({exp.dtype}); do not cast with .astype"
+                why = _precision_text(exp.dtype, got.dtype)
             problems.append(
                 ("dtype", path, f"{label} has dtype {got.dtype}; expected {exp.dtype}{why}")
             )
@@ -350,7 +350,40 @@ def _is_mistake(ex, mistake, cases, outcomes, rel) -> bool:
     return True
 
 
+def _precision_text(want, got) -> str:
+    if got.itemsize < want.itemsize:
+        return (
+            f" — keep the inputs' precision ({want}): something converted to {got} "
+            f"(an .astype({got}), an np.{got} constant, or an array made with dtype={got})"
+        )
+    return (
+        f" — keep the inputs' precision ({want}): np.zeros/np.ones/np.empty make {got} "
+        f"unless given dtype=... (e.g. dtype=weight_ih.dtype), and .astype(...) converts"
+    )
+
+
+def _case_tip(bad_cases, labels) -> str:
+    """A hint from which cases fail: only the saturated one, or only batches with B > 1."""
+    bad = sorted(set(bad_cases))
+    good = [k for k in range(len(labels)) if k not in bad]
+    if not good:
+        return ""
+    if all("saturated" in labels[k] for k in bad):
+        return (
+            "\nOnly the case with large pre-activations differs: does a formula of yours "
+            "overflow or lose precision when the gates saturate? (np.tanh and the package's "
+            "sigmoid are safe.)"
+        )
+    if all("B=1," not in labels[k] for k in bad) and any("B=1," in labels[k] for k in good):
+        return (
+            "\nThe case with B = 1 is right and batches with B > 1 are not: check which axis "
+            "you join, sum or index along (axis 0 is the batch)."
+        )
+    return ""
+
+
 def _value_text(ex, problems, cases, labels, rel) -> str:
+    tip = _case_tip([k for k, _ in problems], labels)
     if rel is not None:  # dict of gradients: a table of relative errors
         worst: dict = {}
         where: dict = {}
@@ -365,7 +398,7 @@ def _value_text(ex, problems, cases, labels, rel) -> str:
         for label, err in worst.items():
             k = where[label]
             lines.append(f"  {label}: {err:.1e}   (case {k + 1} of {len(cases)}: {labels[k]})")
-        return "\n".join(lines)
+        return "\n".join(lines) + tip
     k, (_, path, (label, e, g)) = problems[0]
     diff = np.abs(g - e)
     tol = ex.tolerance
@@ -385,7 +418,10 @@ def _value_text(ex, problems, cases, labels, rel) -> str:
             f"\nFirst wrong entry, index {first}: expected {float(e[first]):.6g}, "
             f"got {float(g[first]):.6g}."
         )
-    return text
+    bad = sorted({j + 1 for j, _ in problems})
+    if len(bad) > 1:
+        text += f"\nCases that differ: {', '.join(map(str, bad))} of {len(cases)}."
+    return text + tip
 
 
 def _mutation_text(outcomes, ex) -> str:
