@@ -17,8 +17,8 @@ GATE_COLOURS = {
 
 
 # --- Plot helpers for the gate notebooks (00-05) ------------------------------------------------
-# Imported lazily-free: matplotlib is a core dependency. Every helper draws into a given Axes (or
-# makes a figure), sets a title, axis labels and (where there are several lines) a legend.
+# matplotlib is imported inside the helpers (a core dependency). Every helper draws into a
+# given Axes (or makes a figure), sets a title, axis labels and, for several lines, a legend.
 
 #: What each key of a cell trace (lstm_course.gate_views.cell_trace) is called, and its colour.
 TRACE_LABELS = {
