@@ -228,6 +228,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug: say so in one line (traceback on request)
+        if os.environ.get("LSTM_COURSE_DEBUG"):
+            raise
+        parser.exit(1, f"{parser.prog} {args.command}: internal error: {type(exc).__name__}: "
+                       f"{exc}\n(set LSTM_COURSE_DEBUG=1 to see the traceback)\n")
 
 
 if __name__ == "__main__":

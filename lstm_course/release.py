@@ -17,13 +17,14 @@ cleared and metadata is reduced to what the course needs, so the result is deter
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import nbformat
 
 __all__ = ["MarkerError", "strip_solution_source", "make_student_notebook", "release",
-           "out_of_sync", "STUB_MESSAGE"]
+           "out_of_sync", "read_notebook", "dumps", "STUB_MESSAGE"]
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)#+\s*BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*#+\s*END SOLUTION\s*$")
@@ -87,8 +88,23 @@ def make_student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> 
 
 
 def dumps(nb) -> str:
-    """Deterministic JSON for a notebook (stable key order, one trailing newline)."""
-    return nbformat.writes(nb, version=4).rstrip("\n") + "\n"
+    """Deterministic JSON for a notebook (stable key order, one trailing newline).
+
+    The same text as ``nbformat.writes(nb, version=4)``, without re-validating a notebook that
+    make_student_notebook built from nbformat's own constructors (validation is the slow part).
+    """
+    from nbformat.v4 import nbjson
+    return nbjson.writes(nb).rstrip("\n") + "\n"
+
+
+def read_notebook(path) -> nbformat.NotebookNode:
+    """Read a v4 notebook without schema validation (the slow part); others via nbformat."""
+    from nbformat.v4 import nbjson
+    text = Path(path).read_text(encoding="utf-8")
+    raw = json.loads(text)
+    if isinstance(raw, dict) and raw.get("nbformat") == 4:
+        return nbjson.reads(text)
+    return nbformat.reads(text, as_version=4)
 
 
 def release(solutions_dir="solutions", out_dir="notebooks") -> list[Path]:
@@ -97,7 +113,7 @@ def release(solutions_dir="solutions", out_dir="notebooks") -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for src in sorted(solutions_dir.glob("*.ipynb")):
-        nb = nbformat.read(src, as_version=4)
+        nb = read_notebook(src)
         target = out_dir / src.name
         text = dumps(make_student_notebook(nb, src.name))
         tmp = target.with_suffix(".ipynb.tmp")
@@ -113,7 +129,7 @@ def out_of_sync(solutions_dir="solutions", notebooks_dir="notebooks") -> list[st
     problems = []
     expected = {p.name: p for p in sorted(solutions_dir.glob("*.ipynb"))}
     for name, src in expected.items():
-        want = dumps(make_student_notebook(nbformat.read(src, as_version=4), name))
+        want = dumps(make_student_notebook(read_notebook(src), name))
         target = notebooks_dir / name
         if not target.exists():
             problems.append(f"{name} (missing from {notebooks_dir})")
