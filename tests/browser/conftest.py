@@ -23,6 +23,7 @@ import lab_harness  # noqa: E402
 from lab_fixtures import ARTIFACTS, NOTEBOOKS, REPO, SCREENSHOTS, write_fixtures  # noqa: E402
 
 _timings: dict[str, dict[str, float]] = {}
+_sliders: dict[str, str] = {}
 
 
 def in_ci() -> bool:
@@ -78,20 +79,23 @@ def chromium(request, lab_server):
 
 
 @pytest.fixture(scope="session")
-def lab_context(request, chromium):
-    """One browser context for the session: its HTTP cache spares reloading JupyterLab's code."""
+def lab_session(request, chromium, lab_server):
+    """One page running JupyterLab for the whole session; notebooks open in it one at a time."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(60_000)
     request.addfinalizer(context.close)
-    return context
+    session = lab_harness.LabSession(context.new_page(), lab_server)
+    t0 = time.monotonic()
+    session.ensure()
+    _timings["(JupyterLab page load)"] = {"total": time.monotonic() - t0}
+    return session
 
 
 @pytest.fixture
-def lab_page(lab_context, lab_server):
-    """A fresh page for one notebook; the page is closed and its kernel stopped afterwards."""
-    page = lab_context.new_page()
-    yield page
-    page.close()
+def lab(lab_session, lab_server):
+    """The session's JupyterLab; after each test every notebook is closed and kernel stopped."""
+    yield lab_session
+    lab_session.close_all()
     lab_server.shutdown_kernels()
 
 
@@ -99,6 +103,7 @@ def lab_page(lab_context, lab_server):
 def record_timings():
     def record(name: str, report) -> None:
         _timings[name] = {k: round(v, 2) for k, v in report.timings.items()}
+        _sliders[name] = report.slider_moved or "-"
 
     return record
 
@@ -110,8 +115,11 @@ def pytest_terminal_summary(terminalreporter):
     (ARTIFACTS / "browser-timings.json").write_text(json.dumps(_timings, indent=2))
     tr = terminalreporter
     tr.section("browser test timings (s)")
-    cols = ("open", "run", "widgets", "slider", "total")
-    tr.write_line(f"{'notebook':40s}" + "".join(f"{c:>9s}" for c in cols))
+    cols = ("open", "run", "widgets", "slider", "screenshot", "total")
+    tr.write_line(f"{'notebook':32s}" + "".join(f"{c:>11s}" for c in cols))
     for name, t in _timings.items():
-        tr.write_line(f"{name:40s}" + "".join(f"{t.get(c, 0):9.1f}" for c in cols))
+        tr.write_line(f"{name:32s}" + "".join(f"{t.get(c, 0):11.1f}" for c in cols))
+    tr.write_line("slider moved per notebook:")
+    for name, desc in _sliders.items():
+        tr.write_line(f"  {name:30s} {desc}")
     tr.write_line(f"screenshots in {SCREENSHOTS.relative_to(REPO)}/")

@@ -116,6 +116,16 @@ EXPECTED_PROBLEM = {
     "js_error": r"course js broke",
 }
 
+# How long the harness waits on each broken fixture: where the failure IS the wait running out
+# (nothing changes, nothing renders) a short wait keeps the suite lean; elsewhere the wait ends
+# as soon as the error shows, so a long limit costs nothing.
+FIXTURE_TIMEOUTS = {
+    "bad_observe": {"widget_timeout": 20, "change_timeout": 4},
+    "inert_slider": {"widget_timeout": 20, "change_timeout": 4},
+    "missing_model": {"widget_timeout": 4, "change_timeout": 4},
+}
+DEFAULT_FIXTURE_TIMEOUTS = {"widget_timeout": 20, "change_timeout": 30}
+
 
 def make_notebook(cells: list[str], title: str) -> nbformat.NotebookNode:
     nb = new_notebook()

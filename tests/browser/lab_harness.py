@@ -49,7 +49,7 @@ CHROMIUM_FLAGS = [
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # ipywidgets 8 horizontal sliders (IntSlider, FloatSlider, ...; noUiSlider inside), enabled ones.
-SLIDERS = ".jp-Notebook .widget-slider.widget-hslider:not(.mod-disabled)"
+SLIDERS = ".widget-slider.widget-hslider:not(.mod-disabled)"
 
 # Console messages that are not the course's fault. Each entry: (regex, why it is harmless).
 # Anything else logged at level "error" (and every uncaught page error) fails the notebook.
@@ -137,6 +137,7 @@ LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
         "windowingMode": "none",
         "autoStartDefaultKernel": True,
+        "scrollPastEnd": False,
     },
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
@@ -345,18 +346,41 @@ class NotebookReport:
 
 # --- JavaScript run in the page ---------------------------------------------------------------
 
-JS_CURRENT_NOTEBOOK = """
-() => {
+# Open a notebook as a document of the running JupyterLab (no page reload: JupyterLab boots
+# once per session) and keep a handle on its panel in window.__nb.
+JS_OPEN = """
+async (path) => {
   const app = window.jupyterapp;
-  if (!app || !app.shell) return false;
-  const w = app.shell.currentWidget;
-  return !!(w && w.content && w.content.model && w.context && w.sessionContext);
+  const w = await app.commands.execute('docmanager:open', {path: path, factory: 'Notebook'});
+  window.__nb = w;
+  app.shell.activateById(w.id);
+  await w.context.ready;
+  return w.id;
 }
+"""
+
+# Close every document, shutting its kernel down, without saving (they are copies anyway).
+JS_CLOSE_ALL = """
+async () => {
+  const app = window.jupyterapp;
+  for (const w of Array.from(app.shell.widgets('main'))) {
+    try { if (w.sessionContext) { await w.sessionContext.shutdown(); } } catch (e) {}
+    w.dispose();
+  }
+  window.__nb = null;
+  return true;
+}
+"""
+
+JS_LAB_READY = """
+() => !!(window.jupyterapp && window.jupyterapp.shell && window.jupyterapp.commands
+         && window.jupyterapp.commands.hasCommand('docmanager:open')
+         && window.jupyterapp.commands.hasCommand('notebook:run-all-cells'))
 """
 
 JS_KERNEL_READY = """
 () => {
-  const w = window.jupyterapp.shell.currentWidget;
+  const w = window.__nb;
   const sc = w.sessionContext;
   const k = sc.session && sc.session.kernel;
   return !!(w.context.isReady && k && k.connectionStatus === 'connected' && k.status === 'idle');
@@ -367,7 +391,7 @@ JS_KERNEL_READY = """
 # from a comm message): an `.observe` callback that raises shows nothing in the notebook.
 JS_HOOK_KERNEL = """
 () => {
-  const w = window.jupyterapp.shell.currentWidget;
+  const w = window.__nb;
   window.__orphans = [];
   const k = w.sessionContext.session.kernel;
   k.anyMessage.connect((_, a) => {
@@ -392,7 +416,7 @@ JS_RUN_ALL = """
 () => {
   const app = window.jupyterapp;
   window.__runAll = {done: false, result: null, error: null};
-  app.shell.activateById(app.shell.currentWidget.id);
+  app.shell.activateById(window.__nb.id);
   Promise.resolve(app.commands.execute('notebook:run-all-cells'))
     .then(r => { window.__runAll.result = r; })
     .catch(e => { window.__runAll.error = String(e && e.stack || e); })
@@ -403,7 +427,7 @@ JS_RUN_ALL = """
 
 JS_RUN_STATE = """
 () => {
-  const w = window.jupyterapp.shell.currentWidget;
+  const w = window.__nb;
   const cells = w.content.model.cells;
   const out = [];
   for (let i = 0; i < cells.length; i++) {
@@ -423,7 +447,7 @@ JS_RUN_STATE = """
 # Text of every error shown anywhere in the notebook (cell outputs and Output widgets).
 JS_DOM_ERRORS = """
 () => {
-  const root = window.jupyterapp.shell.currentWidget.content.node;
+  const root = window.__nb.content.node;
   const sel = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]';
   return Array.from(root.querySelectorAll(sel)).map(e => e.innerText);
 }
@@ -434,7 +458,7 @@ JS_DOM_ERRORS = """
 # "Loading widget..." until the model arrives and "Error displaying widget..." when it cannot.
 JS_WIDGETS = """
 (mime) => {
-  const nb = window.jupyterapp.shell.currentWidget.content;
+  const nb = window.__nb.content;
   const views = [];
   nb.widgets.forEach((cell, ci) => {
     if (cell.model.type !== 'code' || !cell.outputArea) return;
@@ -459,7 +483,7 @@ JS_WIDGETS = """
 # A signature of everything displayed except slider controls and their readouts.
 JS_OUTPUT_SIGNATURE = """
 () => {
-  const root = window.jupyterapp.shell.currentWidget.content.node;
+  const root = window.__nb.content.node;
   const strip = el => {
     const c = el.cloneNode(true);
     c.querySelectorAll('.widget-slider, .widget-readout, .noUi-target, input, select, button')
@@ -484,7 +508,7 @@ JS_OUTPUT_SIGNATURE = """
 
 def _kernel_idle(page) -> bool:
     return page.evaluate(
-        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        "() => { const w = window.__nb;"
         " const k = w.sessionContext.session && w.sessionContext.session.kernel;"
         " return !!k && k.status === 'idle'; }"
     )
@@ -523,14 +547,13 @@ def _console_allowed(text: str) -> str | None:
     return None
 
 
-def _move_slider(page, index: int) -> tuple[bool, str]:
+def _move_slider(page, scope: str, index: int) -> tuple[bool, str]:
     """Drag slider `index` (ipywidgets 8 noUiSlider) from where it is to the other side.
 
     Returns (moved, description). Falls back to the keyboard when the drag does not change the
     slider's readout.
     """
-    sliders = page.locator(SLIDERS)
-    slider = sliders.nth(index)
+    slider = page.locator(f"{scope} {SLIDERS}").nth(index)
     slider.scroll_into_view_if_needed(timeout=10_000)
     label = (slider.locator(".widget-label").first.text_content(timeout=2_000) or "").strip()
     readout = slider.locator(".widget-readout").first
@@ -558,9 +581,54 @@ def _move_slider(page, index: int) -> tuple[bool, str]:
     return before != after, f"slider {index} {label!r}: {before} -> {after}"
 
 
+class LabSession:
+    """One browser page holding one running JupyterLab, in which notebooks are opened one at a
+    time (JupyterLab boots once: opening a notebook then costs a kernel start, not a page load).
+
+    Console errors and page errors are collected for the whole page; each notebook's report gets
+    those logged while it was open.
+    """
+
+    def __init__(self, page, server: LabServer, workspace: str = "lstm-course-tests"):
+        self.page, self.server, self.workspace = page, server, workspace
+        self.console: list[tuple[str, str | None]] = []  # (message, why it is allowed or None)
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda err: self.console.append((f"pageerror: {err}", None)))
+
+    def _on_console(self, msg) -> None:
+        if msg.type != "error":
+            return
+        loc = msg.location or {}
+        text = f"console.error: {msg.text} ({loc.get('url', '')})"
+        self.console.append((text, _console_allowed(text)))
+
+    def ensure(self, timeout: float = 120.0) -> None:
+        """Load JupyterLab in the page unless it is already running there."""
+        try:
+            if self.page.evaluate(JS_LAB_READY):
+                return
+        except Exception:
+            pass
+        url = f"{self.server.url}/lab/workspaces/{self.workspace}?reset&token={self.server.token}"
+        self.page.goto(url)
+        self.page.wait_for_function(JS_LAB_READY, timeout=timeout * 1000, polling=250)
+        self.page.evaluate(
+            "async () => { const app = window.jupyterapp; await app.restored;"
+            " app.shell.collapseLeft(); return true; }"
+        )
+
+    def close_all(self) -> None:
+        try:
+            self.page.evaluate(JS_CLOSE_ALL)
+        except Exception:
+            pass
+
+    def check(self, path: str, **kwargs) -> NotebookReport:
+        return check_notebook(self, path, **kwargs)
+
+
 def check_notebook(
-    page,
-    server: LabServer,
+    lab: LabSession,
     path: str,
     *,
     run_timeout: float = 600.0,
@@ -569,27 +637,16 @@ def check_notebook(
     max_sliders: int = 3,
     screenshot: Path | None = None,
 ) -> NotebookReport:
-    """Open `path` (relative to the server's root) in `page`, run it, and report problems."""
+    """Open `path` (relative to the server's root), run all cells, and report the problems."""
+    page, server = lab.page, lab.server
     report = NotebookReport(name=path)
     t0 = time.monotonic()
+    lab.ensure()
+    lab.close_all()
     log_start = server.log_size()
-
-    def on_console(msg):
-        if msg.type != "error":
-            return
-        loc = msg.location or {}
-        text = f"console.error: {msg.text} ({loc.get('url', '')})"
-        why = _console_allowed(text)
-        (report.ignored_console if why else report.console).append(text)
-
-    def on_pageerror(err):
-        report.console.append(f"pageerror: {err}")
-
-    page.on("console", on_console)
-    page.on("pageerror", on_pageerror)
-    ws = re.sub(r"[^A-Za-z0-9]+", "-", path)
-    page.goto(f"{server.url}/lab/workspaces/{ws}/tree/{path}?reset&token={server.token}")
-    page.wait_for_function(JS_CURRENT_NOTEBOOK, timeout=120_000, polling=250)
+    console_start = len(lab.console)
+    panel_id = page.evaluate(JS_OPEN, path)
+    scope = f'[id="{panel_id}"]'
     page.wait_for_function(JS_KERNEL_READY, timeout=120_000, polling=250)
     report.timings["open"] = time.monotonic() - t0
 
@@ -658,7 +715,7 @@ def check_notebook(
 
     # 4. Move one slider; something displayed must change.
     t3 = time.monotonic()
-    n_sliders = page.locator(SLIDERS).count()
+    n_sliders = page.locator(f"{scope} {SLIDERS}").count()
     if n_sliders == 0:
         report.problems.append("no slider in the notebook (every notebook needs one)")
     else:
@@ -667,7 +724,7 @@ def check_notebook(
         tried = []
         for i in range(min(n_sliders, max_sliders)):
             before = page.evaluate(JS_OUTPUT_SIGNATURE)
-            moved, desc = _move_slider(page, i)
+            moved, desc = _move_slider(page, scope, i)
             if not moved:
                 tried.append(f"{desc} (could not move it)")
                 continue
@@ -710,10 +767,13 @@ def check_notebook(
             "traceback in the kernel/server log:\n" + log[max(0, m.start() - 200) :][:2000]
         )
 
-    # 7. Browser console.
+    # 7. Browser console (what was logged while this notebook was open).
+    for text, why in lab.console[console_start:]:
+        (report.ignored_console if why else report.console).append(text)
     report.problems += report.console
 
     if screenshot is not None:
+        t4 = time.monotonic()
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         try:
             # The notebook scrolls inside its panel, so full_page alone shows one screen: make
@@ -738,7 +798,7 @@ def check_notebook(
             report.screenshot = screenshot
         except Exception as e:  # a screenshot is a convenience, never the failure
             report.ignored_console.append(f"screenshot failed: {e}")
+        report.timings["screenshot"] = time.monotonic() - t4
     report.timings["total"] = time.monotonic() - t0
-    page.remove_listener("console", on_console)
-    page.remove_listener("pageerror", on_pageerror)
+    lab.close_all()
     return report

@@ -11,8 +11,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from lab_fixtures import EXPECTED_PROBLEM, SCREENSHOTS, student_notebooks
-from lab_harness import check_notebook
+from lab_fixtures import (
+    DEFAULT_FIXTURE_TIMEOUTS,
+    EXPECTED_PROBLEM,
+    FIXTURE_TIMEOUTS,
+    SCREENSHOTS,
+    student_notebooks,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +25,8 @@ NOTEBOOKS = student_notebooks()
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_student_notebook_in_lab(notebook, lab_server, lab_page, record_timings):
-    report = check_notebook(
-        lab_page,
-        lab_server,
+def test_student_notebook_in_lab(notebook, lab, record_timings):
+    report = lab.check(
         f"notebooks/{notebook.name}",
         run_timeout=600,
         widget_timeout=60,
@@ -39,10 +42,8 @@ def test_student_notebooks_exist():
         pytest.skip("no student notebooks in notebooks/ yet: nothing to open in the browser")
 
 
-def test_harness_passes_a_good_notebook(lab_server, lab_page, record_timings):
-    report = check_notebook(
-        lab_page,
-        lab_server,
+def test_harness_passes_a_good_notebook(lab, record_timings):
+    report = lab.check(
         "fixtures/good.ipynb",
         screenshot=SCREENSHOTS / "fixture-good.png",
     )
@@ -53,15 +54,12 @@ def test_harness_passes_a_good_notebook(lab_server, lab_page, record_timings):
 
 
 @pytest.mark.parametrize("fixture", sorted(EXPECTED_PROBLEM))
-def test_harness_reports_a_broken_notebook(fixture, lab_server, lab_page, record_timings):
+def test_harness_reports_a_broken_notebook(fixture, lab, record_timings):
     """The suite can fail: each broken fixture must be reported, with the right diagnosis."""
-    report = check_notebook(
-        lab_page,
-        lab_server,
+    report = lab.check(
         f"fixtures/{fixture}.ipynb",
-        widget_timeout=8,
-        change_timeout=6,
         max_sliders=1,
+        **FIXTURE_TIMEOUTS.get(fixture, DEFAULT_FIXTURE_TIMEOUTS),
     )
     record_timings(f"fixture: {fixture}", report)
     assert not report.ok, f"the harness found nothing wrong with fixtures/{fixture}.ipynb"
