@@ -81,7 +81,7 @@ def test_every_mistake_is_named(name, mistake, variant):
     m = ex.get_mistake(mistake)
     r = check(name, m.fn, variant)
     assert not r.passed and r.score == 0 and r.status == "failed"
-    assert r.message == f"Known mistake: {m.diagnosis}"
+    assert r.message == f'Known mistake: {m.diagnosis}\nStuck? Run hints("{name}").'
 
 
 @pytest.mark.parametrize("name,mistake,variant", MISTAKES)
@@ -95,7 +95,7 @@ def test_mistake_pasted_from_its_source_is_named(name, mistake, variant):
         **{k: getattr(lstm_course, k) for k in lstm_course.__all__},
     }
     exec(compile(ex.mistake_source(m), "<cell>", "exec"), ns)
-    assert check(name, ns[name], variant).message == f"Known mistake: {m.diagnosis}"
+    assert check(name, ns[name], variant).message.startswith(f"Known mistake: {m.diagnosis}\n")
 
 
 @pytest.mark.parametrize("name,variant", EX_VARIANTS)
@@ -585,7 +585,7 @@ def test_every_mistake_is_named_with_any_rng(seed):
             name, cases, [run_learner(ex.reference, c) for c in cases], **opts(variant)
         ).passed
         r = judge(name, cases, [run_learner(m.fn, c) for c in cases], **opts(variant))
-        assert r.message == f"Known mistake: {m.diagnosis}", (name, mistake, variant)
+        assert r.message.startswith(f"Known mistake: {m.diagnosis}\n"), (name, mistake, variant)
 
 
 def test_outcome_source_works_when_shipped_into_a_kernel():

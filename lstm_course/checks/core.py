@@ -468,9 +468,8 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     mutation = _mutation_text(outcomes, ex)
 
     def fail(text):
-        return CheckResult.make(
-            ex.name, "failed", text + ("\n" + mutation if mutation else ""), ex.max_score
-        )
+        text += ("\n" + mutation if mutation else "") + f'\nStuck? Run hints("{ex.name}").'
+        return CheckResult.make(ex.name, "failed", text, ex.max_score)
 
     for o in outcomes:
         if o.status == "not_implemented":
