@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..exercises import Exercise, get_exercise
-from ..exercises.cases import describe
+from ..exercises.cases import case_shape, describe
 from ..gradcheck import rel_error
 from .outcome import normalize, run_function
 from .result import CheckResult
@@ -131,13 +131,14 @@ def _quietly(fn, kwargs):
 
 
 def _label(ex: Exercise, path: tuple) -> str:
+    """How messages name a part of the output: 'your output', "your 'W_f'", 'your STM_T'."""
     if path in ex.output_labels:
-        return ex.output_labels[path]
+        return "your " + ex.output_labels[path]
     if not path:
         return "your output"
     if len(path) == 1 and isinstance(path[0], str):
-        return f"{path[0]!r}"
-    return "output" + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in path)
+        return f"your {path[0]!r}"
+    return "your output" + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in path)
 
 
 def _describe_form(v) -> str:
@@ -211,7 +212,7 @@ def _diff(ex, exp, got, path, problems, rel):
                 )
             )
         elif got.shape != exp.shape:
-            problems.append(("shape", path, f"{label} has shape {got.shape}; expected {exp.shape}"))
+            problems.append(("shape", path, (label, got.shape, exp.shape)))
         elif got.dtype != exp.dtype:
             if got.dtype.kind in "iu":
                 why = (
@@ -350,6 +351,22 @@ def _is_mistake(ex, mistake, cases, outcomes, rel) -> bool:
     return True
 
 
+def _axes(shape, dims: dict) -> str:
+    """'(B, H)' for shape (4, 5) when B=4, H=5 — only when every axis has one reading."""
+    names = dict(dims)
+    if "H" in dims and "D" in dims:
+        names["H+D"] = dims["H"] + dims["D"]
+    if "H" in dims:
+        names["4H"] = 4 * dims["H"]
+    out = []
+    for n in shape:
+        found = [k for k, v in names.items() if v == n]
+        if len(found) != 1:
+            return ""
+        out.append(found[0])
+    return "(" + ", ".join(out) + ")" if out else ""
+
+
 def _precision_text(want, got) -> str:
     if got.itemsize < want.itemsize:
         return (
@@ -387,7 +404,8 @@ def _value_text(ex, problems, cases, labels, rel) -> str:
     if rel is not None:  # dict of gradients: a table of relative errors
         worst: dict = {}
         where: dict = {}
-        for k, (_, _path, (label, e, g)) in problems:
+        for k, (_, path, (label, e, g)) in problems:
+            label = repr(path[-1]) if path else label
             err = rel_error(g, e)
             if err > worst.get(label, -1):
                 worst[label], where[label] = err, k
@@ -523,6 +541,12 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     for kind in ("form", "shape", "dtype", "nonfinite"):
         for k, (knd, _path, text) in problems:
             if knd == kind:
+                if kind == "shape":
+                    label, got_shape, exp_shape = text
+                    axes = _axes(exp_shape, case_shape(cases[k]))
+                    text = f"{label} has shape {got_shape}; expected {exp_shape}" + (
+                        f", i.e. {axes}" if axes else ""
+                    )
                 return fail(f"{_capital(text)} (case {k + 1} of {n}: {labels[k]}).")
     values = [(k, p) for k, p in problems if p[0] == "value"]
     return fail(_value_text(ex, values, cases, labels, rel))
