@@ -31,7 +31,8 @@ ap.add_argument("--threads", type=int, default=1,
                      "machine; NumPy alone would use every core)")
 ap.add_argument("--rounds", type=int, default=6, help="alternating blocks per library")
 ap.add_argument("--runs", type=int, default=3, help="timed runs per block")
-ap.add_argument("--teaching", action="store_true", help="also time the per-gate teaching path")
+ap.add_argument("--teaching", action="store_true",
+                help="also time the per-gate teaching path and a plain fused loop")
 args = ap.parse_args()
 
 for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -43,7 +44,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from lstm_course import init_params, lstm_backward, lstm_forward  # noqa: E402
+from lstm_course import init_params, lstm_backward, lstm_forward, sigmoid  # noqa: E402
 from lstm_course.fused import fused_backward, fused_forward  # noqa: E402
 from lstm_course.torch import to_torch  # noqa: E402
 
@@ -68,6 +69,38 @@ def numpy_step():
 def teaching_step():
     _, _, cache = lstm_forward(events, params, variant="standard", return_cache=True)
     return lstm_backward(dstms, cache)
+
+
+def plain_fused_step():
+    """The obvious fused loop, for comparison: one (H+D, 4H) matrix, new arrays every step."""
+    p = params
+    W = np.concatenate([p.W_i, p.W_f, p.W_n, p.W_v], axis=1)
+    b = np.concatenate([p.b_i, p.b_f, p.b_n, p.b_v])
+    h, c = np.zeros((B, H), dtype), np.zeros((B, H), dtype)
+    cache = []
+    for t in range(T):
+        x = np.concatenate([h, events[:, t]], axis=1)
+        a = x @ W + b
+        i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 3 * H:])
+        g = np.tanh(a[:, 2 * H:3 * H])
+        c_prev, c = c, f * c + i * g
+        tc = np.tanh(c)
+        h = o * tc
+        cache.append((x, i, f, g, o, c_prev, tc))
+    dW, db = np.zeros_like(W), np.zeros_like(b)
+    dh, dc = np.zeros((B, H), dtype), np.zeros((B, H), dtype)
+    dx_events = np.empty_like(events)
+    for t in reversed(range(T)):
+        x, i, f, g, o, c_prev, tc = cache[t]
+        dh = dh + dstms[:, t]
+        dc = dc + dh * o * (1 - tc * tc)
+        da = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
+                             dc * i * (1 - g * g), dh * tc * o * (1 - o)], axis=1)
+        dW += x.T @ da
+        db += da.sum(axis=0)
+        dx = da @ W.T
+        dh, dc, dx_events[:, t] = dx[:, :H], dc * f, dx[:, H:]
+    return dW, db, dx_events
 
 
 def torch_step():
@@ -116,6 +149,7 @@ def gemm_rate(m, k, n, seconds=0.5):
 fns = {"numpy (fused)": numpy_step, "torch nn.LSTM": torch_step}
 if args.teaching:
     fns["numpy (teaching path)"] = teaching_step
+    fns["numpy (plain fused loop)"] = plain_fused_step
 times = {name: [] for name in fns}
 for fn in fns.values():        # warm up
     fn()
@@ -123,7 +157,7 @@ for fn in fns.values():        # warm up
 for _ in range(args.rounds):
     for name, fn in fns.items():
         time.sleep(0.2)            # let the other library's worker threads go idle
-        times[name] += timed(fn, args.runs if "teaching" not in name else 1)
+        times[name] += timed(fn, args.runs if name in ("numpy (fused)", "torch nn.LSTM") else 1)
 
 flops = 24.0 * T * B * H * (H + D)   # GEMM flops: forward 8TBH(H+D), backward 8TBH(2H+2D)
 step_rate = gemm_rate(B, H, 4 * H)   # the recurrent product of one step
