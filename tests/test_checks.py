@@ -672,3 +672,31 @@ def test_tips_from_which_cases_fail():
     r = checks.check_learn_gate(batch_wrong)
     assert "The case with B = 1 is right" in r.message
     assert "Cases that differ: 2, 3, 4 of 4." in r.message
+
+
+def test_exception_that_cannot_be_printed():
+    class Weird(Exception):
+        def __str__(self):
+            raise RuntimeError("no")
+
+    def learn_gate(*a):
+        raise Weird()
+
+    r = checks.check_learn_gate(learn_gate)
+    assert "raised Weird: <unprintable message>" in r.message
+
+
+def test_outcome_module_imports_only_numpy_and_the_standard_library():
+    import ast
+
+    from lstm_course.checks import outcome
+
+    tree = ast.parse(open(outcome.__file__, encoding="utf-8").read())
+    top = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            top |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "no relative imports: the source is shipped alone"
+            top.add(node.module.split(".")[0])
+    assert top - {"numpy"} <= set(sys.stdlib_module_names) | {"__future__"}

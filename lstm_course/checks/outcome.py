@@ -205,12 +205,13 @@ _THIS_FILE = learner_frame.__code__.co_filename  # also right when this source i
 def _exception_text(exc: BaseException) -> str:
     try:
         msg = str(exc)
+        msg = msg if isinstance(msg, str) else "<unprintable message>"
     except Exception:  # noqa: BLE001
         msg = "<unprintable message>"
     msg = _ADDRESS.sub("0x...", msg)
     if len(msg) > 400:
         msg = msg[:400] + " ..."
-    name = type(exc).__name__
+    name = type_name(exc).rsplit(".", 1)[-1]
     return f"{name}: {msg}" if msg else name
 
 
@@ -257,9 +258,12 @@ def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) ->
         raise
     except BaseException as exc:  # noqa: BLE001 - SystemExit, GeneratorExit, anything at all
         out["status"] = "not_implemented" if isinstance(exc, NotImplementedError) else "raised"
-        out["error"] = _exception_text(exc)
-        out["error_function"], out["error_line"] = learner_frame(exc, skip_dirs)
         out["value"] = None
+        try:
+            out["error"] = _exception_text(exc)
+            out["error_function"], out["error_line"] = learner_frame(exc, skip_dirs)
+        except Exception:  # noqa: BLE001 - an exception that cannot even be described
+            out["error"] = out["error"] or "an exception that cannot be printed"
     try:
         out["mutated"] = [p for p in changed_paths(pristine, given) if p]
     except Exception:  # noqa: BLE001
