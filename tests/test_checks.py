@@ -700,3 +700,37 @@ def test_outcome_module_imports_only_numpy_and_the_standard_library():
             assert node.level == 0, "no relative imports: the source is shipped alone"
             top.add(node.module.split(".")[0])
     assert top - {"numpy"} <= set(sys.stdlib_module_names) | {"__future__"}
+
+
+def test_a_learners_own_lstmparams_dataclass_is_accepted():
+    from dataclasses import dataclass
+
+    @dataclass
+    class LSTMParams:
+        W_n: object
+        b_n: object
+        W_i: object
+        b_i: object
+        W_f: object
+        b_f: object
+        W_u: object
+        b_u: object
+        W_v: object
+        b_v: object
+
+    def params_from_pytorch(weight_ih, weight_hh, bias_ih, bias_hh):
+        p = ref("params_from_pytorch")(weight_ih, weight_hh, bias_ih, bias_hh)
+        return LSTMParams(**{k: getattr(p, k) for k in LSTMParams.__dataclass_fields__})
+
+    assert checks.check_params_from_pytorch(params_from_pytorch).passed
+
+
+def test_a_bug_in_judging_is_reported_not_raised(monkeypatch):
+    from lstm_course.checks import core
+
+    def broken(*a, **k):
+        raise RuntimeError("oops")
+
+    monkeypatch.setattr(core, "judge", broken)
+    r = checks.check_learn_gate(ref("learn_gate"))
+    assert not r.passed and "This is a bug in lstm_course" in r.message

@@ -118,7 +118,16 @@ def run_check(exercise, fn, rng=None, **options) -> CheckResult:
         outcomes.append(outcome)
         if outcome.status == "not_implemented":
             break
-    return judge(ex, cases, outcomes, **options)
+    try:
+        return judge(ex, cases, outcomes, **options)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours must not look like the learner's
+        return CheckResult.make(
+            ex.name,
+            "failed",
+            f"The checker could not judge this answer ({type(exc).__name__}: {exc}). "
+            "This is a bug in lstm_course, not in your code: please report it.",
+            ex.max_score,
+        )
 
 
 # --------------------------------------------------------------------------- judging
@@ -516,7 +525,8 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     for k, (kind, _, text) in problems:
         if kind in ("none", "foreign"):
             return fail(f"{_capital(text)} (case {k + 1} of {n}: {labels[k]}).")
-    if ex.expect_type and not outcomes[0].type_name.endswith("." + ex.expect_type):
+    tname = outcomes[0].type_name
+    if ex.expect_type and not (tname == ex.expect_type or tname.endswith("." + ex.expect_type)):
         return fail(
             f"Return an {ex.expect_type}(...) (from lstm_course import {ex.expect_type}); "
             f"your {ex.name} returned a {outcomes[0].type_name}."
