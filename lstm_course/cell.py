@@ -1,9 +1,10 @@
-"""One LSTM step, forward and backward (cs231n style: forward returns a cache that backward consumes).
+"""One LSTM step, forward and backward (cs231n style: forward returns a cache for backward).
 
 Shapes: stm, ltm (B, H); event (B, D); x = [stm, event] (B, H+D).
 
 Forward (both variants share everything up to LTM_t):
-    N = tanh(x W_n + b_n)   i = sigmoid(x W_i + b_i)   f = sigmoid(x W_f + b_f)   V = sigmoid(x W_v + b_v)
+    N = tanh(x W_n + b_n)       i = sigmoid(x W_i + b_i)
+    f = sigmoid(x W_f + b_f)    V = sigmoid(x W_v + b_v)
     kept = LTM_{t-1} * f                      (Forget gate)
     LTM_t = kept + N * i                      (Remember gate)
     lesson:   U = tanh(kept W_u + b_u);  STM_t = U * V

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .params import LSTMParams, check_variant
+from .sequence import initial_state
 
 __all__ = ["fused_forward", "fused_backward"]
 
@@ -63,9 +64,9 @@ def fused_forward(events, params: LSTMParams, stm0=None, ltm0=None, variant: str
     Z[:T, :, H:HD] = events.transpose(1, 0, 2)
     Z[T, :, H:HD] = 0.0                       # Z[T] only holds the last STM
     Z[:, :, HD] = 1.0
-    Z[0, :, :H] = 0 if stm0 is None else stm0
+    Z[0, :, :H] = initial_state("stm0", stm0, B, H, dtype)
     C = np.empty((T + 1, B, H), dtype)        # C[t] = LTM_{t-1}
-    C[0] = 0 if ltm0 is None else ltm0
+    C[0] = initial_state("ltm0", ltm0, B, H, dtype)
     G = np.empty((T, B, 4 * H), dtype)        # gate values N, i, f, V of every step
     U = np.empty((T, B, H), dtype)            # lesson: tanh(kept W_u + b_u); standard: tanh(LTM_t)
     K = np.empty((T, B, H), dtype) if lesson else None   # kept = LTM_{t-1} * f (lesson only)

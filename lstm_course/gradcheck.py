@@ -64,7 +64,8 @@ def gradient_check(params: LSTMParams, events, stm0=None, ltm0=None, variant: st
     H = params.hidden_size
     stm0 = rng.standard_normal((B, H)) if stm0 is None else np.array(stm0, dtype=np.float64)
     ltm0 = rng.standard_normal((B, H)) if ltm0 is None else np.array(ltm0, dtype=np.float64)
-    G, g_h, g_c = rng.standard_normal((B, T, H)), rng.standard_normal((B, H)), rng.standard_normal((B, H))
+    G = rng.standard_normal((B, T, H))
+    g_h, g_c = rng.standard_normal((B, H)), rng.standard_normal((B, H))
 
     stms, _, cache = lstm_forward(events, params, stm0, ltm0, variant, return_cache=True)
     analytic = lstm_backward(G, cache, g_h, g_c)

@@ -83,8 +83,8 @@ class LSTMParams:
 
     def map(self, fn) -> LSTMParams:
         """A new LSTMParams with fn applied to every present array."""
-        return LSTMParams(**{f.name: (None if getattr(self, f.name) is None else fn(getattr(self, f.name)))
-                             for f in fields(self)})
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return LSTMParams(**{name: None if v is None else fn(v) for name, v in values.items()})
 
     def with_variant(self, variant: str) -> LSTMParams:
         """The same weights for another variant: 'standard' drops W_u/b_u; 'lesson' needs them."""
@@ -115,7 +115,8 @@ def init_params(input_size: int, hidden_size: int, variant: str = "lesson", seed
         return rng.uniform(-k, k, size=shape).astype(dtype)
 
     p = dict(W_n=u(H + D, H), b_n=u(H), W_i=u(H + D, H), b_i=u(H), W_f=u(H + D, H),
-             b_f=u(H) + np.asarray(forget_bias, dtype), W_u=u(H, H), b_u=u(H), W_v=u(H + D, H), b_v=u(H))
+             b_f=u(H) + np.asarray(forget_bias, dtype), W_u=u(H, H), b_u=u(H),
+             W_v=u(H + D, H), b_v=u(H))
     if variant == "standard":
         p["W_u"] = p["b_u"] = None
     return LSTMParams(**p)

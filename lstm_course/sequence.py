@@ -28,10 +28,11 @@ def lstm_forward(events, params: LSTMParams, stm0=None, ltm0=None, variant: str 
     B, T, D = events.shape
     H = params.hidden_size
     if D != params.input_size:
-        raise ValueError(f"events have D={D} features but the parameters expect {params.input_size}")
+        raise ValueError(f"events have D={D} features but the parameters expect "
+                         f"{params.input_size}")
     dtype = np.result_type(events.dtype, params.dtype)
-    stm = np.zeros((B, H), dtype) if stm0 is None else np.asarray(stm0)
-    ltm = np.zeros((B, H), dtype) if ltm0 is None else np.asarray(ltm0)
+    stm = initial_state("stm0", stm0, B, H, dtype)
+    ltm = initial_state("ltm0", ltm0, B, H, dtype)
     stms = np.empty((B, T, H), dtype)
     caches = []
     for t in range(T):
@@ -43,6 +44,16 @@ def lstm_forward(events, params: LSTMParams, stm0=None, ltm0=None, variant: str 
     return stms, (stm, ltm)
 
 
+def initial_state(name, value, B, H, dtype):
+    """stm0 / ltm0 as a (B, H) array: zeros when None, else checked (no silent broadcasting)."""
+    if value is None:
+        return np.zeros((B, H), dtype)
+    value = np.asarray(value)
+    if value.shape != (B, H):
+        raise ValueError(f"{name} must be (B, H) = ({B}, {H}), got shape {value.shape}")
+    return value
+
+
 def lstm_backward(dstms, cache, dstm_T=None, dltm_T=None):
     """BPTT: gradients of a loss given dL/dstms (B, T, H) (and optionally dL/dstm_T, dL/dltm_T).
 
@@ -50,7 +61,12 @@ def lstm_backward(dstms, cache, dstm_T=None, dltm_T=None):
     'events' (B, T, D), 'stm0' (B, H), 'ltm0' (B, H).
     """
     steps, params = cache["steps"], cache["params"]
-    B, T, H = dstms.shape
+    dstms = np.asarray(dstms)
+    B, H = steps[0]["ltm"].shape if steps else (dstms.shape[0], params.hidden_size)
+    T = len(steps)
+    if dstms.shape != (B, T, H):
+        raise ValueError(f"dstms must be (B, T, H) = {(B, T, H)} like the forward's stms, "
+                         f"got shape {dstms.shape}")
     grads = {name: np.zeros_like(arr) for name, arr in params.items()}
     if cache["variant"] == "standard":
         grads.pop("W_u", None)

@@ -96,6 +96,8 @@ def test_fused_errors():
         fused_forward(np.zeros((2, 3, 3)), p, variant="lesson")
     with pytest.raises(ValueError, match="variant"):
         fused_forward(np.zeros((2, 3, 3)), p, variant="lstm")
+    with pytest.raises(ValueError, match="stm0"):
+        fused_forward(np.zeros((2, 3, 3)), p, np.zeros((1, 4)), variant="standard")
     _, _, cache = fused_forward(np.zeros((2, 3, 3)), p, variant="standard", return_cache=True)
     with pytest.raises(ValueError, match="dstms"):
         fused_backward(np.zeros((2, 4, 4)), cache)

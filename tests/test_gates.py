@@ -10,6 +10,7 @@ from lstm_course import (
     forget_gate,
     init_params,
     learn_gate,
+    lstm_backward,
     lstm_cell,
     lstm_cell_forward,
     lstm_forward,
@@ -145,3 +146,10 @@ def test_errors_are_clear():
         lstm_forward(np.zeros((3, 3)), p, variant="standard")
     with pytest.raises(ValueError, match="variant"):
         lstm_forward(np.zeros((2, 3, 3)), p, variant="Standard")
+    with pytest.raises(ValueError, match=r"stm0 must be \(B, H\) = \(2, 4\)"):
+        lstm_forward(np.zeros((2, 3, 3)), p, np.zeros((1, 4)), variant="standard")  # no broadcast
+    with pytest.raises(ValueError, match="ltm0"):
+        lstm_forward(np.zeros((2, 3, 3)), p, ltm0=np.zeros(4), variant="standard")
+    _, _, cache = lstm_forward(np.zeros((2, 3, 3)), p, variant="standard", return_cache=True)
+    with pytest.raises(ValueError, match="dstms"):
+        lstm_backward(np.zeros((2, 3, 5)), cache)
