@@ -734,3 +734,12 @@ def test_a_bug_in_judging_is_reported_not_raised(monkeypatch):
     monkeypatch.setattr(core, "judge", broken)
     r = checks.check_learn_gate(ref("learn_gate"))
     assert not r.passed and "This is a bug in lstm_course" in r.message
+
+
+def test_deleting_a_parameter_counts_as_changing_it():
+    def lstm_cell(stm, ltm, event, params, variant="lesson"):
+        out = lstm_course.lstm_cell(stm, ltm, event, params, variant)
+        del params.W_f
+        return out
+
+    assert "`params.W_f`" in checks.check_lstm_cell(lstm_cell).message

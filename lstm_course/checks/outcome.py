@@ -77,7 +77,7 @@ def normalize(value, _depth: int = 0):
         return "torch.Tensor" if tname.endswith("Tensor") or "Parameter" in tname else tname
     if _depth >= MAX_DEPTH:
         return tname
-    if type(value) in (tuple, list):
+    if type(value) is tuple or type(value) is list:
         if len(value) > MAX_ITEMS:
             return f"{tname} of {len(value)} items"
         items = [normalize(v, _depth + 1) for v in value]
@@ -96,8 +96,8 @@ def normalize(value, _depth: int = 0):
             for f in dataclasses.fields(type(value))
         }
     if issubclass(type(value), tuple):  # namedtuple and other tuple subclasses
-        if len(value) > MAX_ITEMS:
-            return f"{tname} of {len(value)} items"
+        if tuple.__len__(value) > MAX_ITEMS:
+            return f"{tname} of {tuple.__len__(value)} items"
         return tuple(
             normalize(tuple.__getitem__(value, k), _depth + 1) for k in range(tuple.__len__(value))
         )
@@ -143,6 +143,11 @@ def changed_paths(pristine, after, path: str = "") -> list[str]:
         if type(after) is not type(pristine):
             return [path]
         for f in dataclasses.fields(pristine):
+            try:
+                object.__getattribute__(after, f.name)
+            except AttributeError:
+                out.append(f"{path}.{f.name}")
+                continue
             out += changed_paths(
                 getattr(pristine, f.name),
                 object.__getattribute__(after, f.name),
