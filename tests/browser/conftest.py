@@ -24,6 +24,7 @@ from lab_fixtures import ARTIFACTS, NOTEBOOKS, REPO, SCREENSHOTS, write_fixtures
 
 _timings: dict[str, dict[str, float]] = {}
 _sliders: dict[str, str] = {}
+_ignored: set[str] = set()
 
 
 def in_ci() -> bool:
@@ -104,6 +105,7 @@ def record_timings():
     def record(name: str, report) -> None:
         _timings[name] = {k: round(v, 2) for k, v in report.timings.items()}
         _sliders[name] = report.slider_moved or "-"
+        _ignored.update(report.ignored_console)
 
     return record
 
@@ -122,4 +124,8 @@ def pytest_terminal_summary(terminalreporter):
     tr.write_line("slider moved per notebook:")
     for name, desc in _sliders.items():
         tr.write_line(f"  {name:30s} {desc}")
+    if _ignored:
+        tr.write_line("console errors ignored by the allow-list (lab_harness.CONSOLE_ALLOW):")
+        for text in sorted(_ignored):
+            tr.write_line(f"  {text[:300]}")
     tr.write_line(f"screenshots in {SCREENSHOTS.relative_to(REPO)}/")

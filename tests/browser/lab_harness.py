@@ -51,25 +51,20 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # ipywidgets 8 horizontal sliders (IntSlider, FloatSlider, ...; noUiSlider inside), enabled ones.
 SLIDERS = ".widget-slider.widget-hslider:not(.mod-disabled)"
 
-# Console messages that are not the course's fault. Each entry: (regex, why it is harmless).
-# Anything else logged at level "error" (and every uncaught page error) fails the notebook.
+# Console errors that are not the course's fault: (regex on "message (url)", why it is harmless).
+# Everything else logged at level "error", and every uncaught page error, fails the notebook.
+# Kept short on purpose: a full run of the suite here logs no console error at all, so these
+# are only guards against noise that depends on the machine, never a way to hide a failure.
 CONSOLE_ALLOW: list[tuple[str, str]] = [
     (
-        r"favicon",
-        "the browser asks for favicons the server may not have; no effect on the page",
+        r"/favicon\.ico\b",
+        "a browser may ask the server for /favicon.ico; a missing icon changes nothing on the page",
     ),
     (
-        r"Failed to load resource: the server responded with a status of 404 \(Not Found\)"
-        r"|/api/(translations|lsp|workspaces|settings|lab/api/settings)|lab/api/"
-        r"(listings|translations)",
-        "JupyterLab probes optional server endpoints (language packs, LSP, extension listings) "
-        "and logs a 404 when the server extension is absent; the UI falls back silently",
-    ),
-    (
-        r"net::ERR_(INTERNET_DISCONNECTED|NAME_NOT_RESOLVED|CONNECTION_REFUSED|ADDRESS_UNREACHABLE"
-        r"|NETWORK_ACCESS_DENIED|BLOCKED_BY_CLIENT)",
-        "the test machine has no network: requests to outside hosts (fonts, news feeds) fail; "
-        "the course itself never needs the network",
+        r"net::ERR_(INTERNET_DISCONNECTED|NAME_NOT_RESOLVED)",
+        "no network on the test machines: a request to an outside host fails this way (never one "
+        "to the JupyterLab server on 127.0.0.1, which would be ERR_CONNECTION_REFUSED); the "
+        "course needs no network",
     ),
 ]
 
@@ -88,7 +83,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 def find_chromium() -> str | None:
     """Path of a Chromium/Chrome executable: $LSTM_COURSE_CHROMIUM, then /usr/bin, then PATH."""
     env = os.environ.get("LSTM_COURSE_CHROMIUM")
-    if env:
+    if env:  # an explicit choice: no fallback
         return env if os.access(env, os.X_OK) else None
     if os.access("/usr/bin/chromium", os.X_OK):
         return "/usr/bin/chromium"
@@ -105,6 +100,9 @@ def browser_unavailable_reason() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "Playwright is not installed (pip install -e '.[browser]')"
+    env = os.environ.get("LSTM_COURSE_CHROMIUM")
+    if env and find_chromium() is None:
+        return f"$LSTM_COURSE_CHROMIUM={env} is not an executable file"
     if find_chromium() is None:
         return (
             "no Chromium found (looked for $LSTM_COURSE_CHROMIUM, /usr/bin/chromium, "
@@ -364,7 +362,8 @@ JS_CLOSE_ALL = """
 async () => {
   const app = window.jupyterapp;
   for (const w of Array.from(app.shell.widgets('main'))) {
-    try { if (w.sessionContext) { await w.sessionContext.shutdown(); } } catch (e) {}
+    // Ask for the kernel's shutdown without waiting for it (the server finishes it).
+    try { if (w.sessionContext) { w.sessionContext.shutdown().catch(() => {}); } } catch (e) {}
     w.dispose();
   }
   window.__nb = null;
@@ -525,7 +524,7 @@ def _wait(predicate, timeout: float, interval: float = 0.25):
         time.sleep(interval)
 
 
-def _settle(page, timeout: float, quiet: float = 1.0) -> bool:
+def _settle(page, timeout: float, quiet: float = 0.6) -> bool:
     """Wait until the kernel is idle and the displayed outputs stop changing for `quiet` s."""
     deadline = time.monotonic() + timeout
     last, since = None, time.monotonic()
@@ -791,7 +790,7 @@ def check_notebook(
                         "height": int(min(max(size["height"], height + 200), 15000)),
                     }
                 )
-                page.wait_for_timeout(500)
+                page.wait_for_timeout(300)
             page.screenshot(path=str(screenshot))
             if size:
                 page.set_viewport_size(size)
