@@ -146,6 +146,10 @@ def test_gate_lstm_module():
         m(torch.zeros(3, 3))
     with pytest.raises(ValueError, match="variant"):
         GateLSTM(3, 4, "peephole")
+    with pytest.raises(ValueError, match=r"stm0 must be \(B, H\)"):
+        m(torch.zeros(2, 3, 3), (torch.zeros(1, 2, 4), torch.zeros(2, 4)))   # nn.LSTM's h0 shape
+    y, (h, c) = m(torch.zeros(2, 0, 3))
+    assert y.shape == (2, 0, 4) and h.shape == c.shape == (2, 4)
 
 
 def test_gate_lstm_standard_equals_nn_lstm_with_grads():

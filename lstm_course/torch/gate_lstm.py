@@ -73,15 +73,20 @@ class GateLSTM(nn.Module):
             stm = ltm = events.new_zeros(B, H)
         else:
             stm, ltm = state
+            for name, x in (("stm0", stm), ("ltm0", ltm)):
+                if tuple(x.shape) != (B, H):
+                    raise ValueError(f"{name} must be (B, H) = ({B}, {H}), got {tuple(x.shape)}")
         # The four gates' weights side by side: (H+D, 4H), columns (n | i | f | v).
         W = torch.cat([self.W_n, self.W_i, self.W_f, self.W_v], dim=1)
         b = torch.cat([self.b_n, self.b_i, self.b_f, self.b_v])
-        event_part = events @ W[H:] + b        # (B, T, 4H): the Event's share, all steps at once
+        W_stm, W_event = W.split([H, D])
+        event_parts = (events @ W_event + b).unbind(1)   # T x (B, 4H): the Event's share
         stms = []
-        for t in range(T):
-            a = event_part[:, t] + stm @ W[:H]            # (B, 4H) = [stm, event_t] W + b
-            N = torch.tanh(a[:, :H])
-            i, f, V = torch.sigmoid(a[:, H:]).split(H, dim=1)
+        for event_part in event_parts:
+            a = event_part + stm @ W_stm                   # (B, 4H) = [stm, event_t] W + b
+            a_n, a_ifv = a.split([H, 3 * H], dim=1)
+            N = torch.tanh(a_n)
+            i, f, V = torch.sigmoid(a_ifv).chunk(3, dim=1)
             kept = ltm * f                                 # Forget
             ltm = kept + N * i                             # Remember (Learn = N * i)
             if self.variant == "lesson":
@@ -89,7 +94,8 @@ class GateLSTM(nn.Module):
             else:
                 stm = V * torch.tanh(ltm)                  # standard: h = o * tanh(c)
             stms.append(stm)
-        return torch.stack(stms, dim=1), (stm, ltm)
+        stms = torch.stack(stms, dim=1) if stms else events.new_zeros(B, 0, H)
+        return stms, (stm, ltm)
 
     # ---- moving weights between NumPy and PyTorch ---------------------------------------------
 
