@@ -181,3 +181,23 @@ def test_import_without_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("variant", ["lesson", "standard"])
+def test_gate_lstm_on_cuda(variant):
+    """Device-agnostic: the same module on the GPU gives the CPU's outputs and gradients."""
+    p = init_params(3, 4, variant, seed=0)
+    x = torch.randn(2, 5, 3, dtype=torch.float64)
+    grads = []
+    for device in ("cpu", "cuda"):
+        m = GateLSTM.from_params(p, device=device)
+        xd = x.to(device).requires_grad_(True)
+        y, (h, c) = m(xd)
+        ((y ** 2).sum() + c.sum()).backward()
+        grads.append([y.detach().cpu(), xd.grad.cpu()] + [q.grad.cpu() for q in m.parameters()])
+        assert m.to_params().variant == variant
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+    lstm = to_torch(p.with_variant("standard"), device="cuda")
+    assert from_torch(lstm).W_n.shape == (7, 4)
