@@ -230,6 +230,13 @@ FORWARD_MISTAKES = (
     ),
     _m(
         lstm_forward,
+        "flat_return",
+        "you returned (stms, STM_T, LTM_T), three values; lstm_forward returns two: the stms and "
+        "the final state as one pair, (stms, (STM_T, LTM_T)).",
+        ("return stms, (stm, ltm)", "return stms, stm, ltm"),
+    ),
+    _m(
+        lstm_forward,
         "variant_not_passed",
         "you did not pass `variant` on to lstm_cell, so every step used the lesson's Use gate; "
         "call lstm_cell(stm, ltm, events[:, t], params, variant).",
