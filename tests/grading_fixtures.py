@@ -156,7 +156,8 @@ def hard_coded(lesson, name):
     if not all(isinstance(o, np.ndarray) for o in outs):
         raise ValueError("hard_coded needs array outputs")
     table = {o.shape: o.tolist() for o in outs}
-    src = (f"import numpy as np\n_ANSWERS = {{{', '.join(f'{k!r}: {v!r}' for k, v in table.items())}}}\n\n"
+    answers = ", ".join(f"{k!r}: {v!r}" for k, v in table.items())
+    src = (f"import numpy as np\n_ANSWERS = {{{answers}}}\n\n"
            f"def {name}(*args, **kwargs):\n"
            "    shapes = [np.shape(a) for a in args]\n"
            "    for shape, value in _ANSWERS.items():\n"

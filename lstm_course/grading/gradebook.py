@@ -47,11 +47,14 @@ def atomic_write_text(path: Path, text: str):
 
 
 _VERSION: str | None = None
+VERSION_ENV = "LSTM_COURSE_GRADER_VERSION"   # pins the version (tests; a known no-op upgrade)
 
 
 def grader_version() -> str:
     """A hash of everything that decides a grade: the grading code, the checks, the exercises."""
     global _VERSION
+    if os.environ.get(VERSION_ENV):
+        return os.environ[VERSION_ENV]
     if _VERSION is None:
         import lstm_course
         root = Path(lstm_course.__file__).parent

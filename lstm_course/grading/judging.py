@@ -12,12 +12,9 @@ from __future__ import annotations
 __all__ = ["judge_runs", "make_cases"]
 
 
-def make_cases(exercise, rng):
-    try:
-        from ..checks.core import make_cases as core_make_cases
-    except ImportError:  # pragma: no cover - before H2's core existed
-        return exercise.make_cases(rng)
-    return core_make_cases(exercise, rng)
+def make_cases(exercise, rng, **options):
+    from ..checks.core import make_cases as core_make_cases
+    return core_make_cases(exercise, rng, **options)
 
 
 def _status_of(result, runs) -> str:
@@ -31,12 +28,12 @@ def _status_of(result, runs) -> str:
     return "failed"
 
 
-def judge_runs(exercise, cases, runs):
+def judge_runs(exercise, cases, runs, **options):
     """Build H2's Outcomes from the kernel's plain dicts and judge them here."""
     from ..checks.core import Outcome, judge
     outcomes = [Outcome.from_dict(r) if hasattr(Outcome, "from_dict") else Outcome(**r)
                 for r in runs]
-    result = judge(exercise, cases, outcomes)
+    result = judge(exercise, cases, outcomes, **options)
     status = _status_of(result, runs)
     points = float(result.score) if status == "passed" else float(
         result.score if status == "failed" else 0)

@@ -101,6 +101,7 @@ class _Run:
         self.ok_cells: list[int] = []
         self.broken = False          # the kernel could not be brought back
         self.pending = None          # an ExecResult that left the kernel dead/replaced
+        self.problem_of: dict = {}   # exercise -> (status, message) of its defining cell
         self.cells: list[str] = []
         self.defs: dict[str, list[int]] = {}
 
@@ -227,6 +228,7 @@ def _grade_exercise(run, ex, cell_res, out_of_time_at, rng) -> Row:
                     f"({run.limits.notebook_timeout:g} s) before {name} was checked")
     if problem and problem[0] in ("timeout", "crashed"):
         return _row(sub, name, 0, maxp, *problem)
+    run.problem_of[name] = problem
 
     if run.pending is not None:   # the previous exercise killed the kernel: a fresh one first
         pending, run.pending = run.pending, None
@@ -234,8 +236,59 @@ def _grade_exercise(run, ex, cell_res, out_of_time_at, rng) -> Row:
             return _row(sub, name, 0, maxp, "crashed",
                         "the kernel could not be restarted after an earlier exercise crashed it")
 
-    from .judging import judge_runs, make_cases
-    cases = make_cases(ex, rng)
+    from .judging import judge_runs
+    variants = _option_sets(ex)
+    results = []
+    for options in variants:
+        outcome = _run_variant(run, ex, rng, options)
+        if isinstance(outcome, tuple) and outcome[0] == "row":
+            return _row(sub, name, 0, maxp, outcome[1], outcome[2])
+        cases, runs = outcome
+        results.append((options, judge_runs(ex, cases, runs, **options)))
+    return _combine(sub, ex, results)
+
+
+def _option_sets(ex) -> list[dict]:
+    """Every variant the notebook's check cells cover (e.g. variant='lesson' and 'standard')."""
+    options = getattr(ex, "options", {}) or {}
+    if "variant" in options:
+        return [{"variant": v} for v in options["variant"]]
+    return [{}]
+
+
+def _combine(sub, ex, results) -> Row:
+    """One row from the per-variant verdicts: points in proportion to the variants passed."""
+    maxp = ex.max_score
+    if len(results) == 1:
+        _, (status, points, max_points, message) = results[0]
+        return _row(sub, ex.name, points, max_points, status, message)
+    statuses = [r[1][0] for r in results]
+    passed = sum(s == "passed" for s in statuses)
+    if passed == len(results):
+        status = "passed"
+    elif all(s == "not-attempted" for s in statuses):
+        status = "not-attempted"
+    elif "error" in statuses:
+        status = "error"
+    elif "failed" in statuses or passed:
+        status = "failed"
+    else:
+        status = "not-attempted"
+    points = round(maxp * passed / len(results), 4)
+    if status == "not-attempted":
+        message = results[0][1][3]
+    else:
+        message = "\n".join(
+            f"variant={opts.get('variant')!r}: {r[0]}. {r[3]}" if r[0] != "passed" else
+            f"variant={opts.get('variant')!r}: passed. {r[3]}" for opts, r in results)
+    return _row(sub, ex.name, points, maxp, status, message)
+
+
+def _run_variant(run, ex, rng, options):
+    """(cases, runs) for one option set, or ("row", status, message) when it cannot be judged."""
+    from .judging import make_cases
+    name = ex.name
+    cases = make_cases(ex, rng, **options)
     cases_nonce, out_nonce = secrets.token_hex(12), secrets.token_hex(12)
     code = harness.exercise_code(
         token=run.kernel.token, nonce=secrets.token_hex(6), name=name, refs=exercise_refs(ex),
@@ -247,43 +300,35 @@ def _grade_exercise(run, ex, cell_res, out_of_time_at, rng) -> Row:
     if res.status == "timeout":
         if res.restarted:
             run.pending = res
-        return _row(sub, name, 0, maxp, "timeout",
-                    f"{name} did not return within {run.limits.cell_timeout:g} s "
-                    "(an infinite loop?)")
+        return ("row", "timeout", f"{name} did not return within {run.limits.cell_timeout:g} s "
+                "(an infinite loop?)")
     if res.status == "crashed":
         run.pending = res
-        return _row(sub, name, 0, maxp, "crashed",
-                    f"the kernel died while running your {name} (os._exit, a segfault or "
-                    "running out of memory)")
+        return ("row", "crashed", f"the kernel died while running your {name} (os._exit, a "
+                "segfault or running out of memory)")
     if res.status == "error":
-        return _row(sub, name, 0, maxp, "error",
-                    f"the grader could not run {name}: {_clip(res.ename)}: {_clip(res.evalue)}")
+        return ("row", "error",
+                f"the grader could not run {name}: {_clip(res.ename)}: {_clip(res.evalue)}")
     payload = harness.parse_user_expression(res.user_expressions.get("out", {}))
     try:
         report = transport.unpack(payload, out_nonce)
     except transport.TransportError as exc:
-        return _row(sub, name, 0, maxp, "error",
-                    f"the grader could not read what {name} returned ({exc})")
+        return ("row", "error", f"the grader could not read what {name} returned ({exc})")
     if not isinstance(report, dict) or not report.get("found"):
-        if problem:
-            return _row(sub, name, 0, maxp, *problem)
-        return _row(sub, name, 0, maxp, "error",
-                    f"there is no function named {name} in this notebook (was its cell deleted "
-                    "or renamed?)")
+        if run.problem_of.get(name):
+            return ("row", *run.problem_of[name])
+        return ("row", "error", f"there is no function named {name} in this notebook (was its "
+                "cell deleted or renamed?)")
     if not report.get("callable"):
-        return _row(sub, name, 0, maxp, "error",
-                    f"{name} is a {report.get('type_name', 'value')}, not a function")
+        return ("row", "error", f"{name} is a {report.get('type_name', 'value')}, not a function")
     if report.get("reference"):
-        return _row(sub, name, 0, maxp, "failed",
-                    f"{name} is the package's own {report['reference']}; the exercise is to "
-                    "write it yourself (0 points)")
+        return ("row", "failed", f"{name} is the package's own {report['reference']}; the "
+                "exercise is to write it yourself (0 points)")
     if report.get("tripped"):
-        return _row(sub, name, 0, maxp, "failed",
-                    f"your {name} calls the package's own {', '.join(report['tripped'])}; the "
-                    "exercise is to write it yourself (0 points)")
+        return ("row", "failed", f"your {name} calls the package's own "
+                f"{', '.join(report['tripped'])}; the exercise is to write it yourself (0 points)")
     runs = report.get("runs")
     if not isinstance(runs, list) or not 0 < len(runs) <= len(cases) or \
             not all(isinstance(r, dict) for r in runs):
-        return _row(sub, name, 0, maxp, "error", f"the grader got no usable results for {name}")
-    status, points, max_points, message = judge_runs(ex, cases, runs)
-    return _row(sub, name, points, max_points, status, message)
+        return ("row", "error", f"the grader got no usable results for {name}")
+    return cases, runs
