@@ -100,6 +100,21 @@ BACKWARD_MISTAKES = (
         ("V * (1 - V)", "sigmoid(V) * (1 - sigmoid(V))"),
     ),
     _m(
+        "sigmoid_with_tanh_derivative",
+        "you used tanh's derivative 1 - s**2 for the sigmoid gates i_t, f_t, V_t; "
+        "with s = sigmoid(a) the derivative is s * (1 - s).",
+        ("i * (1 - i)", "(1 - i**2)"),
+        ("f * (1 - f)", "(1 - f**2)"),
+        ("V * (1 - V)", "(1 - V**2)"),
+    ),
+    _m(
+        "ltm_gradient_passed_straight_through",
+        "you passed dLTM_t straight back to LTM_{t-1}; the old long-term memory reaches the new "
+        "one only through kept = LTM_{t-1} * f_t, and kept collects every path (the Remember "
+        "gate's and the Use gate's): dLTM_{t-1} = dkept * f_t.",
+        ('grads["ltm"] = dkept * f', 'grads["ltm"] = dltm'),
+    ),
+    _m(
         "use_path_into_kept_left_out",
         "in the lesson's cell the kept memory LTM_{t-1} * f_t feeds the Use gate too "
         "(U_t = tanh(kept W_u + b_u)); its gradient is dltm + da_u @ W_u.T, you left out the Use "
