@@ -113,3 +113,42 @@ def test_every_known_mistake_is_diagnosed_in_the_notebook(notebook):
     expected = {(name, m.name) for name in NOTEBOOKS[notebook] for m in EXERCISES[name].mistakes}
     assert covered == expected, f"mistakes with no check cell for their variant: " \
         f"{expected - covered}"
+
+
+# --- The gate notebooks' structure (no execution) ---------------------------------------------
+
+NOTEBOOKS_DIR = SOLUTIONS.parent / "notebooks"
+GATE_NOTEBOOKS = ("00_why_lstm",) + tuple(sorted(NOTEBOOKS))
+
+
+@pytest.mark.parametrize("notebook", GATE_NOTEBOOKS)
+def test_gate_notebook_structure(notebook):
+    from lstm_course.release import make_student_notebook
+
+    nb = nbformat.read(SOLUTIONS / f"{notebook}.ipynb", as_version=4)
+    assert nb.metadata["lstm_course"] == {"notebook": notebook}
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), "solutions are stored executed"
+    assert "%matplotlib inline" in code[0].source
+    widget_cells = [c for c in code if "widget(" in c.source and "display(" in c.source]
+    assert widget_cells, "every notebook has a slider widget"
+    for cell in widget_cells:
+        assert cell.source.startswith("# NBVAL_IGNORE_OUTPUT")
+    for cell in code:  # no warnings, tracebacks or object addresses in the stored outputs
+        for out in cell.outputs:
+            assert out.output_type != "error"
+            assert out.get("name") != "stderr", cell.source
+            assert " at 0x" not in str(out.get("data", {}).get("text/plain", ""))
+    student = make_student_notebook(nb, notebook)
+    assert (NOTEBOOKS_DIR / f"{notebook}.ipynb").exists()
+    for name in NOTEBOOKS.get(notebook, ()):
+        i = next(i for i, c in enumerate(nb.cells) if _is_exercise_cell(c, name))
+        src = nb.cells[i].source
+        assert src.index(f"def {name}(") < src.index('"""') < src.index("# BEGIN SOLUTION")
+        stub = student.cells[i].source
+        assert f"def {name}(" in stub and "raise NotImplementedError" in stub
+        assert any(_is_check_cell(c, name) for c in nb.cells[i + 1:i + 4])
+        assert any(f'hints("{name}")' in c.source for c in nb.cells[i + 1:i + 6])
+        later = "".join(c.source for c in nb.cells[i + 1:] if c.cell_type == "code")
+        assert f'yours_or_reference("{name}"' in later or name == "lstm_cell"
