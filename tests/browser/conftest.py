@@ -97,7 +97,7 @@ def lab(lab_session, lab_server):
     """The session's JupyterLab; after each test every notebook is closed and kernel stopped."""
     yield lab_session
     lab_session.close_all()
-    lab_server.shutdown_kernels()
+    lab_server.shutdown_kernels(wait=False)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -157,6 +158,7 @@ class LabServer:
         self.proc: subprocess.Popen | None = None
         self.port: int | None = None
         self._log = None
+        self._shutdowns: list[threading.Thread] = []
 
     @property
     def url(self) -> str:
@@ -265,15 +267,35 @@ class LabServer:
             raw = r.read()
             return json.loads(raw) if raw else None
 
-    def shutdown_kernels(self) -> None:
-        """Stop every running kernel (one notebook's kernel must not slow down the next)."""
+    def shutdown_kernels(self, wait: bool = True) -> None:
+        """Stop every running kernel (one notebook's kernel must not slow down the next).
+
+        With wait=False the sessions are listed now and deleted in a background thread (a
+        graceful kernel shutdown takes a second or two; the next notebook need not wait).
+        """
         try:
-            for s in self.api("GET", "/api/sessions") or []:
-                self.api("DELETE", f"/api/sessions/{s['id']}")
+            ids = [s["id"] for s in self.api("GET", "/api/sessions") or []]
         except OSError:
-            pass
+            return
+
+        def delete():
+            for sid in ids:
+                try:
+                    self.api("DELETE", f"/api/sessions/{sid}")
+                except OSError:
+                    pass
+
+        if wait:
+            delete()
+        else:
+            t = threading.Thread(target=delete, name="lab-kernel-shutdown", daemon=True)
+            t.start()
+            self._shutdowns.append(t)
 
     def stop(self) -> None:
+        for t in self._shutdowns:
+            t.join(timeout=30)
+        self._shutdowns.clear()
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
             kids = _descendants(proc.pid)  # kernels run in their own sessions: kill them too
