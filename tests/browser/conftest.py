@@ -25,6 +25,7 @@ from lab_fixtures import ARTIFACTS, NOTEBOOKS, REPO, SCREENSHOTS, write_fixtures
 _timings: dict[str, dict[str, float]] = {}
 _sliders: dict[str, str] = {}
 _ignored: set[str] = set()
+_stderr: set[str] = set()
 
 
 def in_ci() -> bool:
@@ -106,6 +107,8 @@ def record_timings():
         _timings[name] = {k: round(v, 2) for k, v in report.timings.items()}
         _sliders[name] = report.slider_moved or "-"
         _ignored.update(report.ignored_console)
+        for text in report.stderr:
+            _stderr.add(f"{name}: {text[:200]!r}")
 
     return record
 
@@ -128,4 +131,8 @@ def pytest_terminal_summary(terminalreporter):
         tr.write_line("console errors ignored by the allow-list (lab_harness.CONSOLE_ALLOW):")
         for text in sorted(_ignored):
             tr.write_line(f"  {text[:300]}")
+    if _stderr:
+        tr.write_line("stderr shown without a traceback (a warning? not a failure):")
+        for text in sorted(_stderr):
+            tr.write_line(f"  {text}")
     tr.write_line(f"screenshots in {SCREENSHOTS.relative_to(REPO)}/")

@@ -349,6 +349,7 @@ class NotebookReport:
     problems: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     ignored_console: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)  # stderr shown without a traceback
     widgets: int = 0
     slider_moved: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -369,13 +370,25 @@ class NotebookReport:
 # Open a notebook as a document of the running JupyterLab (no page reload: JupyterLab boots
 # once per session) and keep a handle on its panel in window.__nb.
 JS_OPEN = """
-async (path) => {
+(path) => {
   const app = window.jupyterapp;
-  const w = await app.commands.execute('docmanager:open', {path: path, factory: 'Notebook'});
-  window.__nb = w;
-  app.shell.activateById(w.id);
-  await w.context.ready;
-  return w.id;
+  window.__nb = null;
+  window.__open = {error: null};
+  Promise.resolve(app.commands.execute('docmanager:open', {path: path, factory: 'Notebook'}))
+    .then(w => { window.__nb = w; app.shell.activateById(w.id); })
+    .catch(e => { window.__open.error = String(e && e.stack || e); });
+  return true;
+}
+"""
+
+# The notebook is open and its kernel connected and idle (or opening it failed).
+JS_OPENED = """
+() => {
+  if (window.__open && window.__open.error) return true;
+  const w = window.__nb;
+  if (!w || !w.context.isReady) return false;
+  const k = w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!(k && k.connectionStatus === 'connected' && k.status === 'idle');
 }
 """
 
@@ -397,15 +410,6 @@ JS_LAB_READY = """
 () => !!(window.jupyterapp && window.jupyterapp.shell && window.jupyterapp.commands
          && window.jupyterapp.commands.hasCommand('docmanager:open')
          && window.jupyterapp.commands.hasCommand('notebook:run-all-cells'))
-"""
-
-JS_KERNEL_READY = """
-() => {
-  const w = window.__nb;
-  const sc = w.sessionContext;
-  const k = sc.session && sc.session.kernel;
-  return !!(w.context.isReady && k && k.connectionStatus === 'connected' && k.status === 'idle');
-}
 """
 
 # Record stderr and errors the kernel sends outside any cell's execution (a widget callback run
@@ -658,17 +662,69 @@ def check_notebook(
     max_sliders: int = 3,
     screenshot: Path | None = None,
 ) -> NotebookReport:
-    """Open `path` (relative to the server's root), run all cells, and report the problems."""
-    page, server = lab.page, lab.server
+    """Open `path` (relative to the server's root), run all cells, and report the problems.
+
+    A step that cannot finish (a run-all past `run_timeout`, a page that stops answering) ends
+    the check with that as a problem; the screenshot is still taken.
+    """
     report = NotebookReport(name=path)
     t0 = time.monotonic()
     lab.ensure()
+    console_start = len(lab.console)
+    try:
+        _check(lab, path, report, t0, run_timeout, widget_timeout, change_timeout, max_sliders)
+    except Exception as e:
+        report.problems.append(f"the check stopped: {type(e).__name__}: {e}")
+
+    # Browser console: what was logged while this notebook was open.
+    for text, why in lab.console[console_start:]:
+        (report.ignored_console if why else report.console).append(text)
+    report.problems += report.console
+
+    page = lab.page
+    if screenshot is not None:
+        t4 = time.monotonic()
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # The notebook scrolls inside its panel, so full_page alone shows one screen: make
+            # the viewport as tall as the notebook (capped) for a picture of every cell.
+            size = page.viewport_size
+            height = page.evaluate(
+                "() => { const e = document.querySelector("
+                "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');"
+                " return e ? e.scrollHeight : 0; }"
+            )
+            if size and height:
+                page.set_viewport_size(
+                    {
+                        "width": size["width"],
+                        "height": int(min(max(size["height"], height + 200), 15000)),
+                    }
+                )
+                page.wait_for_timeout(300)
+            page.screenshot(path=str(screenshot))
+            if size:
+                page.set_viewport_size(size)
+            report.screenshot = screenshot
+        except Exception as e:  # a screenshot is a convenience, never the failure
+            report.ignored_console.append(f"screenshot failed: {e}")
+        report.timings["screenshot"] = time.monotonic() - t4
+    report.timings["total"] = time.monotonic() - t0
+    lab.close_all()
+    return report
+
+
+def _check(lab, path, report, t0, run_timeout, widget_timeout, change_timeout, max_sliders):
+    """The steps of check_notebook, adding to `report`."""
+    page, server = lab.page, lab.server
     lab.close_all()
     log_start = server.log_size()
-    console_start = len(lab.console)
-    panel_id = page.evaluate(JS_OPEN, path)
-    scope = f'[id="{panel_id}"]'
-    page.wait_for_function(JS_KERNEL_READY, timeout=120_000, polling=250)
+    page.evaluate(JS_OPEN, path)
+    page.wait_for_function(JS_OPENED, timeout=120_000, polling=250)
+    error = page.evaluate("() => window.__open.error")
+    if error:
+        raise RuntimeError(f"JupyterLab could not open {path}: {error}")
+    scope = f'[id="{page.evaluate("() => window.__nb.id")}"]'
     report.timings["open"] = time.monotonic() - t0
 
     page.evaluate(JS_HOOK_KERNEL)
@@ -727,12 +783,13 @@ def check_notebook(
             report.problems.append(f"widget in cell {w['cell']} is not visible (zero size)")
     report.timings["widgets"] = time.monotonic() - t2
 
-    # 3. Errors displayed in the page (also inside Output widgets).
+    # 3. Errors displayed in the page (also inside Output widgets). Other stderr (a warning) is
+    # not a failure, but is reported.
     for text in page.evaluate(JS_DOM_ERRORS):
-        if TRACEBACK.search(text):
-            msg = f"error shown in the notebook:\n{text[-1500:]}"
-            if not any(text[-200:] in p for p in report.problems):
-                report.problems.append(msg)
+        if not TRACEBACK.search(text):
+            report.stderr.append(text.strip()[:500])
+        elif not any(text[-200:] in p for p in report.problems):
+            report.problems.append(f"error shown in the notebook:\n{text[-1500:]}")
 
     # 4. Move one slider; something displayed must change.
     t3 = time.monotonic()
@@ -741,7 +798,6 @@ def check_notebook(
         report.problems.append("no slider in the notebook (every notebook needs one)")
     else:
         _settle(page, timeout=30)
-        errors_before = len(page.evaluate(JS_DOM_ERRORS))
         tried = []
         for i in range(min(n_sliders, max_sliders)):
             before = page.evaluate(JS_OUTPUT_SIGNATURE)
@@ -761,10 +817,6 @@ def check_notebook(
             tried.append(f"{desc} (nothing displayed changed within {change_timeout:.0f} s)")
         if report.slider_moved is None:
             report.problems.append("moving a slider changed no output: " + "; ".join(tried))
-        for text in page.evaluate(JS_DOM_ERRORS)[errors_before:]:
-            if TRACEBACK.search(text) and not any(text[-200:] in p for p in report.problems):
-                report.problems.append(f"error shown after moving the slider:\n{text[-1500:]}")
-        # An error that replaced an earlier output (Output widget cleared, then raised):
         for text in page.evaluate(JS_DOM_ERRORS):
             if TRACEBACK.search(text) and not any(text[-200:] in p for p in report.problems):
                 report.problems.append(f"error shown after moving the slider:\n{text[-1500:]}")
@@ -787,39 +839,3 @@ def check_notebook(
         report.problems.append(
             "traceback in the kernel/server log:\n" + log[max(0, m.start() - 200) :][:2000]
         )
-
-    # 7. Browser console (what was logged while this notebook was open).
-    for text, why in lab.console[console_start:]:
-        (report.ignored_console if why else report.console).append(text)
-    report.problems += report.console
-
-    if screenshot is not None:
-        t4 = time.monotonic()
-        screenshot.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # The notebook scrolls inside its panel, so full_page alone shows one screen: make
-            # the viewport as tall as the notebook (capped) for a picture of every cell.
-            size = page.viewport_size
-            height = page.evaluate(
-                "() => { const e = document.querySelector("
-                "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');"
-                " return e ? e.scrollHeight : 0; }"
-            )
-            if size and height:
-                page.set_viewport_size(
-                    {
-                        "width": size["width"],
-                        "height": int(min(max(size["height"], height + 200), 15000)),
-                    }
-                )
-                page.wait_for_timeout(300)
-            page.screenshot(path=str(screenshot))
-            if size:
-                page.set_viewport_size(size)
-            report.screenshot = screenshot
-        except Exception as e:  # a screenshot is a convenience, never the failure
-            report.ignored_console.append(f"screenshot failed: {e}")
-        report.timings["screenshot"] = time.monotonic() - t4
-    report.timings["total"] = time.monotonic() - t0
-    lab.close_all()
-    return report
