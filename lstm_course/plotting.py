@@ -80,7 +80,7 @@ def plot_values(ax, values: dict, keys_colours: dict, ylim=(-1.05, 1.05), title=
     ax.set_ylim(*ylim)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return ax
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-STYLE = {"description_width": "initial"}
-LAYOUT = W.Layout(width="420px")
+STYLE = {"description_width": "170px"}
+LAYOUT = W.Layout(width="480px")
 
 
 def fslider(description, value, lo, hi, step=0.05):

@@ -92,7 +92,7 @@ def forget_gate_widget(ltm=None, plot: bool = True):
             ax.set_ylabel("LTM value")
             ax.set_title(f"Forget gate: f_t = {f:.2f} keeps {100 * left:.1f}% of the memory",
                          color=GATE_COLOURS["forget"])
-            ax.legend(loc="upper right", fontsize=8)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
             show(fig)
         return dict(f=float(f), steps=int(steps), left=left, ltm=after)
 
@@ -177,7 +177,7 @@ def cell_stepper_widget(trace=None, plot: bool = True):
                 ax.set_xticks(range(H))
                 ax.set_xlabel("unit")
                 ax.set_title(name, fontsize=10)
-                ax.legend(loc="lower left", fontsize=7)
+                ax.legend(loc="best", fontsize=7)
             axes[0].set_ylabel("value")
             fig.suptitle(f"What each gate did at step {t}", y=1.04)
             show(fig)
