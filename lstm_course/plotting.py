@@ -34,6 +34,11 @@ TRACE_LABELS = {
 }
 SIGNED_KEYS = ("N", "learned", "kept", "ltm", "U", "stm")
 
+#: What each GATE_COLOURS key stands for, for legends.
+COLOUR_NAMES = {"learn": "Learn gate", "forget": "Forget gate", "remember": "Remember gate",
+                "use": "Use gate", "stm": "short-term memory", "ltm": "long-term memory",
+                "event": "Event", "rnn": "plain RNN", "lstm": "LSTM"}
+
 
 def gate_cmap(key: str, signed: bool = False):
     """A colormap in a gate's colour: white -> colour (values in [0, 1]), or, when ``signed``,
@@ -69,8 +74,7 @@ def plot_values(ax, values: dict, keys_colours: dict, ylim=(-1.05, 1.05), title=
     labels = list(values)
     heights = [float(values[k]) for k in labels]
     colours = [GATE_COLOURS[keys_colours[k]] for k in labels]
-    bars = ax.bar(range(len(labels)), heights, color=colours, edgecolor="#333333",
-                  label="value (rounded on the bar)")
+    bars = ax.bar(range(len(labels)), heights, color=colours, edgecolor="#333333")
     for bar, h in zip(bars, heights, strict=True):
         ax.annotate(f"{h:.2f}", (bar.get_x() + bar.get_width() / 2, h), ha="center",
                     va="bottom" if h >= 0 else "top", fontsize=10, xytext=(0, 2 if h >= 0 else -2),
@@ -80,7 +84,12 @@ def plot_values(ax, values: dict, keys_colours: dict, ylim=(-1.05, 1.05), title=
     ax.set_ylim(*ylim)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    from matplotlib.patches import Patch
+
+    keys = list(dict.fromkeys(keys_colours[k] for k in labels))  # distinct, in order
+    ax.legend(handles=[Patch(facecolor=GATE_COLOURS[k], edgecolor="#333333",
+                             label=COLOUR_NAMES.get(k, k)) for k in keys],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return ax
 
 
