@@ -243,15 +243,18 @@ def main(argv=None):
     """Train a char-LSTM on the shipped text and save a checkpoint (reproducible: seeded)."""
     ap = argparse.ArgumentParser(prog="python -m lstm_course.charlm", description=main.__doc__)
     ap.add_argument("--out", default=str(_data_path(CHECKPOINT)))
-    ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--embed", type=int, default=32)
-    ap.add_argument("--steps", type=int, default=4000)
-    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--seq-len", type=int, default=100)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--time-limit", type=float, default=None, help="seconds; stop early")
+    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     text = load_text()
     vocab = Vocab.from_text(text)
@@ -264,7 +267,7 @@ def main(argv=None):
     meta = {"steps": hist["steps"], "seconds": round(hist["seconds"], 1),
             "eval_loss": round(loss, 4),
             "batch": args.batch, "seq_len": args.seq_len, "lr": args.lr, "seed": args.seed,
-            "corpus": CORPUS, "torch": torch.__version__}
+            "corpus": CORPUS, "torch": str(torch.__version__)}
     path = save_checkpoint(model, vocab, args.out, meta)
     print(f"saved {path} ({path.stat().st_size / 1e6:.2f} MB): {meta}")
     print(sample(model, vocab, "It is a truth", 300, temperature=0.7, seed=0))

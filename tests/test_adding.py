@@ -6,6 +6,17 @@ import pytest
 from lstm_course.adding import BASELINE_MSE, adding_data, baseline_mse, smooth
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny recurrent nets: one thread is as fast, and far faster when the CPU is busy
+    (two OpenMP threads per process on a loaded 2-core machine were measured 15x slower)."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def test_data_shapes_markers_and_targets():
     events, targets = adding_data(500, T=40, seed=3)
     assert events.shape == (500, 40, 2) and targets.shape == (500,)
@@ -107,3 +118,21 @@ def test_forget_activity_widget_slider_changes_output():
     w.children[0].value = 2
     assert w.result["example"] == 2
     assert w.result["target"] == pytest.approx(float(targets[2]))
+
+
+def test_gate_activity_contributions_of_the_marked_values():
+    pytest.importorskip("torch")
+    from lstm_course.adding import AddingModel, carrying_units, gate_activity
+
+    model = AddingModel("lstm", 5, forget_bias=2.0)
+    events, _ = adding_data(1, 20, seed=4)
+    act = gate_activity(model, events[0])
+    marks = act["marks"]
+    assert len(marks) == 2 and marks[0] < 10 <= marks[1]
+    assert act["contribution"].shape == (2, 20, 5)
+    # a marked value cannot change the memory before its own step
+    np.testing.assert_array_equal(act["contribution"][0][: marks[0]], 0.0)
+    np.testing.assert_array_equal(act["contribution"][1][: marks[1]], 0.0)
+    units = carrying_units(act, 0, units=2)
+    assert len(units) == 2
+    assert np.abs(act["contribution"][0][-1, units[0]]) == np.abs(act["contribution"][0][-1]).max()
