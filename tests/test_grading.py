@@ -108,7 +108,7 @@ def graded(tmp_path_factory):
     add("tamper_files", L, fx.writes_files(L, N, root / "gradebook.csv"), one("failed"))
     add("no_metadata", L, fx.no_metadata(L), [("", 0, 0, "invalid-notebook", "metadata")])
     add("unknown_lesson", L, fx.unknown_lesson(L),
-        [("", 0, 0, "invalid-notebook", "unknown lesson")])
+        [("", 0, 0, "invalid-notebook", "has no graded exercises")])
     (subs / "not_json").mkdir()
     fx.not_json(subs / "not_json" / f"{L}.ipynb")
     expected[f"subs/not_json/{L}.ipynb"] = one("invalid-notebook", "not valid JSON")

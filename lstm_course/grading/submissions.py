@@ -136,8 +136,8 @@ def load_submission(path: Path, expect_lesson: str | None = None) -> Submission:
         return sub
     if lesson not in lessons:
         sub.lesson, sub.exercises = "", []
-        sub.problem = (f"unknown lesson {lesson!r} in the notebook metadata (lessons with "
-                       f"graded exercises: {', '.join(sorted(lessons))})")
+        sub.problem = (f"lesson {lesson!r} (from the notebook metadata) has no graded "
+                       f"exercises; the graded lessons are {', '.join(sorted(lessons))}")
         return sub
     sub.lesson, sub.exercises = lesson, list(lessons[lesson])
     if expect_lesson and lesson != expect_lesson:
