@@ -23,9 +23,20 @@ from .cell import lstm_cell_forward
 from .gates import concat, forget_gate, learn_gate, remember_gate, use_gate
 from .params import LSTMParams
 
-__all__ = ["scalar_weights", "learn_gate_readout", "forget_gate_readout", "erase_ltm",
-           "remember_readout", "use_gate_readout", "cell_trace", "step_view", "describe_step",
-           "remembering_params", "remembering_sequence", "TRACE_KEYS"]
+__all__ = [
+    "scalar_weights",
+    "learn_gate_readout",
+    "forget_gate_readout",
+    "erase_ltm",
+    "remember_readout",
+    "use_gate_readout",
+    "cell_trace",
+    "step_view",
+    "describe_step",
+    "remembering_params",
+    "remembering_sequence",
+    "TRACE_KEYS",
+]
 
 # The per-step quantities a trace holds, in the order of the lesson.
 TRACE_KEYS = ("N", "i", "learned", "f", "kept", "ltm", "U", "V", "stm")
@@ -102,8 +113,16 @@ def cell_trace(events, params: LSTMParams, stm0=None, ltm0=None, variant: str = 
     for event in events:
         rows["ltm_prev"].append(ltm[0])
         stm, ltm, c = lstm_cell_forward(stm, ltm, event[None], params, variant)
-        for key, value in (("N", c["N"]), ("i", c["i"]), ("f", c["f"]), ("V", c["V"]),
-                           ("U", c["U"]), ("kept", c["kept"]), ("ltm", ltm), ("stm", stm)):
+        for key, value in (
+            ("N", c["N"]),
+            ("i", c["i"]),
+            ("f", c["f"]),
+            ("V", c["V"]),
+            ("U", c["U"]),
+            ("kept", c["kept"]),
+            ("ltm", ltm),
+            ("stm", stm),
+        ):
             rows[key].append(value[0])
         rows["learned"].append(c["N"][0] * c["i"][0])
     trace = {k: np.array(v).reshape(len(events), H) for k, v in rows.items()}
@@ -131,16 +150,19 @@ def describe_step(trace: dict, t: int, unit: int = 0, decimals: int = 2) -> str:
     v = step_view(trace, t)
     r = lambda x: f"{float(x):.{decimals}f}"  # noqa: E731
     event = ", ".join(r(e) for e in v["event"])
-    return "\n".join([
-        f"step {v['t']}, unit {unit}: Event = [{event}]",
-        f"  Learn:    N_t = {r(v['N'][unit])}, i_t = {r(v['i'][unit])} ({_level(v['i'][unit])})"
-        f" -> learns {r(v['learned'][unit])}",
-        f"  Forget:   f_t = {r(v['f'][unit])} ({_level(v['f'][unit])})"
-        f" -> keeps {r(v['kept'][unit])} of LTM {r(v['ltm_prev'][unit])}",
-        f"  Remember: LTM_t = {r(v['kept'][unit])} + {r(v['learned'][unit])} = {r(v['ltm'][unit])}",
-        f"  Use:      U_t = {r(v['U'][unit])}, V_t = {r(v['V'][unit])} ({_level(v['V'][unit])})"
-        f" -> STM_t = {r(v['stm'][unit])}",
-    ])
+    return "\n".join(
+        [
+            f"step {v['t']}, unit {unit}: Event = [{event}]",
+            f"  Learn:    N_t = {r(v['N'][unit])}, i_t = {r(v['i'][unit])} ({_level(v['i'][unit])})"
+            f" -> learns {r(v['learned'][unit])}",
+            f"  Forget:   f_t = {r(v['f'][unit])} ({_level(v['f'][unit])})"
+            f" -> keeps {r(v['kept'][unit])} of LTM {r(v['ltm_prev'][unit])}",
+            f"  Remember: LTM_t = {r(v['kept'][unit])} + {r(v['learned'][unit])}"
+            f" = {r(v['ltm'][unit])}",
+            f"  Use:      U_t = {r(v['U'][unit])}, V_t = {r(v['V'][unit])} ({_level(v['V'][unit])})"
+            f" -> STM_t = {r(v['stm'][unit])}",
+        ]
+    )
 
 
 # --- A hand-wired cell that remembers marked values: readable gates for the heatmaps ---------
@@ -167,11 +189,16 @@ def remembering_params(forget_bias=REMEMBERING_FORGET_BIAS) -> LSTMParams:
         return W
 
     return LSTMParams(
-        W_n=event_weights(value=1.5), b_n=zeros(H),                       # N_t ~ the value
-        W_i=event_weights(store=10.0), b_i=np.full(H, -5.0),              # open on 'store'
-        W_f=event_weights(store=-12.0), b_f=np.array(forget_bias, float),  # close on 'store'
-        W_u=2.0 * np.eye(H), b_u=zeros(H),                                # U_t ~ the memory
-        W_v=event_weights(recall=10.0), b_v=np.full(H, -5.0),             # open on 'recall'
+        W_n=event_weights(value=1.5),
+        b_n=zeros(H),  # N_t ~ the value
+        W_i=event_weights(store=10.0),
+        b_i=np.full(H, -5.0),  # open on 'store'
+        W_f=event_weights(store=-12.0),
+        b_f=np.array(forget_bias, float),  # close on 'store'
+        W_u=2.0 * np.eye(H),
+        b_u=zeros(H),  # U_t ~ the memory
+        W_v=event_weights(recall=10.0),
+        b_v=np.full(H, -5.0),  # open on 'recall'
     )
 
 

@@ -19,8 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["init_rnn_params", "rnn_step", "rnn_forward", "input_gradients", "gradient_vs_lag",
-           "growth_per_step"]
+__all__ = [
+    "init_rnn_params",
+    "rnn_step",
+    "rnn_forward",
+    "input_gradients",
+    "gradient_vs_lag",
+    "growth_per_step",
+]
 
 
 def init_rnn_params(input_size: int = 1, hidden_size: int = 32, scale: float = 1.0, seed=0) -> dict:
@@ -66,17 +72,18 @@ def input_gradients(xs, W_xh, W_hh, b, h0=None):
         xs = xs[0]
     hs = rnn_forward(xs[None], W_xh, W_hh, b, None if h0 is None else np.atleast_2d(h0))[0]
     T, H = hs.shape
-    M = np.eye(H)                       # d h_T / d h_t, built up from t = T backwards
+    M = np.eye(H)  # d h_T / d h_t, built up from t = T backwards
     norms = np.empty(T)
     for k in range(T):
-        d = 1.0 - hs[T - 1 - k] ** 2    # tanh' at step T-k (H,)
+        d = 1.0 - hs[T - 1 - k] ** 2  # tanh' at step T-k (H,)
         norms[k] = np.linalg.norm(M @ (d[:, None] * W_xh.T))
         M = M @ (d[:, None] * W_hh.T)
     return norms
 
 
-def gradient_vs_lag(scale: float = 1.0, seq_len: int = 50, hidden_size: int = 32,
-                    input_size: int = 1, seed: int = 0):
+def gradient_vs_lag(
+    scale: float = 1.0, seq_len: int = 50, hidden_size: int = 32, input_size: int = 1, seed: int = 0
+):
     """The vanishing/exploding-gradient curve of a random tanh RNN.
 
     Weights from `init_rnn_params(scale=scale)`, inputs x_t ~ N(0, 1), both from ``seed``.

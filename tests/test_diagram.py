@@ -22,8 +22,10 @@ def _boxes(ax):
             if text.get_text() == title:
                 x, y = text.get_position()
                 for box in boxes:
-                    if box.get_x() < x < box.get_x() + box.get_width() and \
-                            box.get_y() < y < box.get_y() + box.get_height():
+                    if (
+                        box.get_x() < x < box.get_x() + box.get_width()
+                        and box.get_y() < y < box.get_y() + box.get_height()
+                    ):
                         found[gate] = box
     return found
 

@@ -36,8 +36,14 @@ def test_learn_readout(setup):
 
 
 def test_learn_readout_takes_scalars():
-    r = learn_gate_readout(0.5, 1.0, scalar_weights(0.5, 2.0), np.array([0.1]),
-                           scalar_weights(0.0, 1.0), np.array([-1.0]))
+    r = learn_gate_readout(
+        0.5,
+        1.0,
+        scalar_weights(0.5, 2.0),
+        np.array([0.1]),
+        scalar_weights(0.0, 1.0),
+        np.array([-1.0]),
+    )
     assert r["N_t"].shape == (1, 1)
     assert r["N_t"][0, 0] == pytest.approx(np.tanh(0.25 + 2.0 + 0.1))
     assert r["i_t"][0, 0] == pytest.approx(sigmoid(np.array(0.0))[()])

@@ -34,8 +34,11 @@ VARIANT = re.compile(r"""variant\s*=\s*["'](\w+)["']""")
 
 
 def _is_exercise_cell(cell, name):
-    return cell.cell_type == "code" and re.search(rf"^def {name}\(", cell.source, re.M) \
+    return (
+        cell.cell_type == "code"
+        and re.search(rf"^def {name}\(", cell.source, re.M)
         and "BEGIN SOLUTION" in cell.source
+    )
 
 
 def _is_check_cell(cell, name):
@@ -56,16 +59,16 @@ def mistake_notebook(nb, names):
         found = [i for i, c in enumerate(cells) if _is_exercise_cell(c, name)]
         assert len(found) == 1, f"{name}: expected one exercise cell, found {len(found)}"
         ex_index[name] = found[0]
-        assert any(_is_check_cell(c, name) for c in cells[found[0]:]), f"no check cell for {name}"
+        assert any(_is_check_cell(c, name) for c in cells[found[0] :]), f"no check cell for {name}"
 
     def keep(cell):
         return cell.cell_type == "code" and "skip-grading" not in cell.metadata.get("tags", [])
 
     out, probes, start = [], [], 0
     for k, name in enumerate(names):
-        out += [c for c in cells[start:ex_index[name]] if keep(c)]
+        out += [c for c in cells[start : ex_index[name]] if keep(c)]
         exercise = EXERCISES[name]
-        checks = [c for c in cells[ex_index[name]:] if _is_check_cell(c, name)]
+        checks = [c for c in cells[ex_index[name] :] if _is_check_cell(c, name)]
         stop = ex_index[names[k + 1]] if k + 1 < len(names) else len(cells)
         checks = [c for c in checks if cells.index(c) < stop]
         for mistake in exercise.mistakes:
@@ -100,19 +103,23 @@ def test_every_known_mistake_is_diagnosed_in_the_notebook(notebook):
     assert nb.metadata["lstm_course"]["notebook"] == notebook
     run, probes = mistake_notebook(nb, NOTEBOOKS[notebook])
     assert probes, "no mistakes to try"
-    NotebookClient(run, timeout=60, kernel_name="python3",
-                   resources={"metadata": {"path": str(SOLUTIONS)}}).execute()
+    NotebookClient(
+        run, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(SOLUTIONS)}}
+    ).execute()
     failures = []
     for name, mistake, variant, index in probes:
         text = _text(run.cells[index])
         if mistake.diagnosis not in text:
-            failures.append(f"{name} / {mistake.name} (variant={variant}): the check said\n"
-                            f"{text}\n  instead of: {mistake.diagnosis}")
+            failures.append(
+                f"{name} / {mistake.name} (variant={variant}): the check said\n"
+                f"{text}\n  instead of: {mistake.diagnosis}"
+            )
     assert not failures, "\n\n".join(failures)
     covered = {(name, m.name) for name, m, _, _ in probes}
     expected = {(name, m.name) for name in NOTEBOOKS[notebook] for m in EXERCISES[name].mistakes}
-    assert covered == expected, f"mistakes with no check cell for their variant: " \
-        f"{expected - covered}"
+    assert covered == expected, (
+        f"mistakes with no check cell for their variant: {expected - covered}"
+    )
 
 
 # --- The gate notebooks' structure (no execution) ---------------------------------------------
@@ -148,7 +155,7 @@ def test_gate_notebook_structure(notebook):
         assert src.index(f"def {name}(") < src.index('"""') < src.index("# BEGIN SOLUTION")
         stub = student.cells[i].source
         assert f"def {name}(" in stub and "raise NotImplementedError" in stub
-        assert any(_is_check_cell(c, name) for c in nb.cells[i + 1:i + 4])
-        assert any(f'hints("{name}")' in c.source for c in nb.cells[i + 1:i + 6])
-        later = "".join(c.source for c in nb.cells[i + 1:] if c.cell_type == "code")
+        assert any(_is_check_cell(c, name) for c in nb.cells[i + 1 : i + 4])
+        assert any(f'hints("{name}")' in c.source for c in nb.cells[i + 1 : i + 6])
+        later = "".join(c.source for c in nb.cells[i + 1 :] if c.cell_type == "code")
         assert f'yours_or_reference("{name}"' in later or name == "lstm_cell"

@@ -23,8 +23,9 @@ def test_step_and_forward_agree():
     for t in range(7):
         h = rnn_step(h, xs[:, t], **p)
         np.testing.assert_allclose(hs[:, t], h)
-    np.testing.assert_allclose(rnn_step(np.zeros((1, 5)), xs[:1, 0], **p),
-                               np.tanh(xs[:1, 0] @ p["W_xh"]))
+    np.testing.assert_allclose(
+        rnn_step(np.zeros((1, 5)), xs[:1, 0], **p), np.tanh(xs[:1, 0] @ p["W_xh"])
+    )
 
 
 def test_forward_rejects_2d_input():

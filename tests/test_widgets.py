@@ -98,7 +98,13 @@ def test_vanishing_gradient_widget(plot):
 
 
 def test_every_widget_has_a_slider():
-    for factory in (learn_gate_widget, forget_gate_widget, remember_gate_widget, use_gate_widget,
-                    cell_stepper_widget, vanishing_gradient_widget):
+    for factory in (
+        learn_gate_widget,
+        forget_gate_widget,
+        remember_gate_widget,
+        use_gate_widget,
+        cell_stepper_widget,
+        vanishing_gradient_widget,
+    ):
         w = factory(plot=False)
         assert any(type(c).__name__.endswith("Slider") for c in w.children)

@@ -10,13 +10,30 @@ LAYOUT = W.Layout(width="480px")
 
 def fslider(description, value, lo, hi, step=0.05):
     """A FloatSlider that redraws on release (not on every pixel)."""
-    return W.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
-                         continuous_update=False, readout_format=".2f", style=STYLE, layout=LAYOUT)
+    return W.FloatSlider(
+        value=value,
+        min=lo,
+        max=hi,
+        step=step,
+        description=description,
+        continuous_update=False,
+        readout_format=".2f",
+        style=STYLE,
+        layout=LAYOUT,
+    )
 
 
 def islider(description, value, lo, hi, step=1):
-    return W.IntSlider(value=value, min=lo, max=hi, step=step, description=description,
-                       continuous_update=False, style=STYLE, layout=LAYOUT)
+    return W.IntSlider(
+        value=value,
+        min=lo,
+        max=hi,
+        step=step,
+        description=description,
+        continuous_update=False,
+        style=STYLE,
+        layout=LAYOUT,
+    )
 
 
 def show(fig):
