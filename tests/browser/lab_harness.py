@@ -192,6 +192,10 @@ class LabServer:
         )
         # test.sh exports MPLBACKEND=Agg; inherited by the kernel it would hide every inline plot.
         env.pop("MPLBACKEND", None)
+        # PyTorch's OpenMP threads spin while they wait: with 2 threads on a 2-core machine that
+        # is also running Chromium and the server, training slowed down 10-40x here (the
+        # adding problem's RNN: 1 step/s instead of 40). One thread per kernel avoids that.
+        env.setdefault("OMP_NUM_THREADS", "1")
         env.pop("JUPYTER_PATH", None)
         env.pop("JUPYTERLAB_SETTINGS_DIR", None)
         env.pop("JUPYTERLAB_WORKSPACES_DIR", None)
