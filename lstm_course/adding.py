@@ -135,7 +135,8 @@ def train_adding(model, steps: int = 500, T: int = 100, batch_size: int = 128, l
     bar = None
     if progress:
         from tqdm.auto import tqdm  # noqa: PLC0415
-        bar = tqdm(total=steps, desc=desc or f"{getattr(model, 'kind', 'model')} T={T}")
+        bar = tqdm(total=steps, desc=desc or f"{getattr(model, 'kind', 'model')} T={T}",
+                   mininterval=0.5)
     start = time.perf_counter()
     model.train()
     for step in range(steps):
@@ -156,7 +157,7 @@ def train_adding(model, steps: int = 500, T: int = 100, batch_size: int = 128, l
         if bar is not None:
             bar.update(1)
             if step % 20 == 0:
-                bar.set_postfix(mse=f"{losses[-1]:.3f}")
+                bar.set_postfix(mse=f"{losses[-1]:.3f}", refresh=False)
         if out_of_time:
             break
     if bar is not None:

@@ -126,7 +126,7 @@ def train_charlm(model, ids, steps: int = 300, batch_size: int = 32, seq_len: in
     bar = None
     if progress:
         from tqdm.auto import tqdm  # noqa: PLC0415
-        bar = tqdm(total=steps, desc=desc)
+        bar = tqdm(total=steps, desc=desc, mininterval=0.5)
     start = time.perf_counter()
     model.train()
     for step in range(steps):
@@ -141,7 +141,7 @@ def train_charlm(model, ids, steps: int = 300, batch_size: int = 32, seq_len: in
         if bar is not None:
             bar.update(1)
             if step % 20 == 0:
-                bar.set_postfix(loss=f"{losses[-1]:.2f}")
+                bar.set_postfix(loss=f"{losses[-1]:.2f}", refresh=False)
         if time_limit is not None and time.perf_counter() - start > time_limit:
             break
     if bar is not None:
