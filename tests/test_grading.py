@@ -9,6 +9,7 @@ keeps its rows, the self-check command, and unit tests of the safety-critical pa
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -66,21 +67,22 @@ def _depends_on(lesson: str, name: str, other: str) -> bool:
 
 # --------------------------------------------------------------------------- the big run
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("grading")
+def _plan(root: Path, write: bool) -> dict[str, list[tuple]]:
+    """The submissions (written under root/subs when `write`) and the rows each must get."""
     subs = root / "subs"
     expected: dict[str, list[tuple]] = {}   # id -> [(exercise, points, max, status, text)]
     lessons = fx.available_lessons()
 
     def add(case, lesson, nb, rows):
-        path = fx.write(nb, subs / case / f"{lesson}.ipynb")
+        path = subs / case / f"{lesson}.ipynb"
+        if write:
+            fx.write(nb() if callable(nb) else nb, path)
         expected[path.relative_to(root).as_posix()] = rows
 
     for lesson, names in lessons.items():
-        add("correct", lesson, fx.correct(lesson),
+        add("correct", lesson, lambda: fx.correct(lesson),
             [(n, 1, 1, "passed", None) for n in names])
-        add("blank", lesson, fx.blank(lesson),
+        add("blank", lesson, lambda: fx.blank(lesson),
             [(n, 0, 1, "not-attempted", None) for n in names])
         for name in names:
             for m in EXERCISES[name].mistakes:
@@ -92,38 +94,75 @@ def graded(tmp_path_factory):
                         rows.append((n, None, 1, None, None))     # may fail too
                     else:
                         rows.append((n, 1, 1, "passed", None))
-                add(f"mistake_{name}_{m.name}", lesson, fx.mistake(lesson, name, m), rows)
+                add(f"mistake_{name}_{m.name}", lesson,
+                    lambda: fx.mistake(lesson, name, m), rows)
 
     L, N = "01_learn_gate", "learn_gate"
     one = lambda status, text=None, pts=0: [(N, pts, 1, status, text)]  # noqa: E731
-    add("infinite_loop", L, fx.infinite_loop(L, N), one("timeout", "did not return within"))
-    add("os_exit", L, fx.os_exit(L, N), one("crashed", "kernel died"))
-    add("syntax_error", L, fx.syntax_error(L, N), one("error", "SyntaxError"))
-    add("reference_alias", L, fx.reference_alias(L, N), one("failed", "package's own"))
-    add("reference_hidden", L, fx.reference_hidden(L, N), one("failed", "package's own"))
-    add("tamper_numpy", L, fx.numpy_patched(L, N), one("failed"))
-    add("tamper_check", L, fx.check_redefined(L, N), one("failed"))
-    add("tamper_hardcoded", L, fx.hard_coded(L, N), one("failed"))
-    add("tamper_fake_text", L, fx.fake_passed_text(L, N), one("failed"))
-    add("tamper_files", L, fx.writes_files(L, N, root / "gradebook.csv"), one("failed"))
-    add("no_metadata", L, fx.no_metadata(L), [("", 0, 0, "invalid-notebook", "metadata")])
-    add("unknown_lesson", L, fx.unknown_lesson(L),
+    add("infinite_loop", L, lambda: fx.infinite_loop(L, N), one("timeout", "did not return within"))
+    add("os_exit", L, lambda: fx.os_exit(L, N), one("crashed", "kernel died"))
+    add("syntax_error", L, lambda: fx.syntax_error(L, N), one("error", "SyntaxError"))
+    add("reference_alias", L, lambda: fx.reference_alias(L, N), one("failed", "package's own"))
+    add("reference_hidden", L, lambda: fx.reference_hidden(L, N), one("failed", "package's own"))
+    add("tamper_numpy", L, lambda: fx.numpy_patched(L, N), one("failed"))
+    add("tamper_check", L, lambda: fx.check_redefined(L, N), one("failed"))
+    add("tamper_hardcoded", L, lambda: fx.hard_coded(L, N), one("failed"))
+    add("tamper_fake_text", L, lambda: fx.fake_passed_text(L, N), one("failed"))
+    add("tamper_files", L, lambda: fx.writes_files(L, N, root / "gradebook.csv"), one("failed"))
+    add("no_metadata", L, lambda: fx.no_metadata(L), [("", 0, 0, "invalid-notebook", "metadata")])
+    add("unknown_lesson", L, lambda: fx.unknown_lesson(L),
         [("", 0, 0, "invalid-notebook", "has no graded exercises")])
-    (subs / "not_json").mkdir()
-    fx.not_json(subs / "not_json" / f"{L}.ipynb")
+    if write:
+        (subs / "not_json").mkdir()
+        fx.not_json(subs / "not_json" / f"{L}.ipynb")
+        (subs / "old_format").mkdir()
+        fx.wrong_nbformat(subs / "old_format" / f"{L}.ipynb", L)
     expected[f"subs/not_json/{L}.ipynb"] = one("invalid-notebook", "not valid JSON")
-    (subs / "old_format").mkdir()
-    fx.wrong_nbformat(subs / "old_format" / f"{L}.ipynb", L)
     expected[f"subs/old_format/{L}.ipynb"] = one("invalid-notebook", "nbformat=3")
+    return expected
 
-    start = time.monotonic()
-    proc = subprocess.run(grade_cmd("subs", "--out", "gradebook.csv", "--jobs", "2",
-                                    "--timeout", CELL_TIMEOUT),
-                          cwd=root, capture_output=True, text=True, timeout=900)
-    seconds = time.monotonic() - start
-    print(f"graded {len(expected)} submissions in {seconds:.1f} s")
-    return dict(root=root, proc=proc, expected=expected, seconds=seconds,
+
+def _shared_dir(request, tmp_path_factory) -> Path:
+    """A folder shared by all pytest-xdist workers of this session (one grading run for all)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(request.config, "workerinput") else base
+
+
+@pytest.fixture(scope="module")
+def graded(request, tmp_path_factory):
+    shared = _shared_dir(request, tmp_path_factory)
+    root, done = shared / "grading-run", shared / "grading-run.json"
+    try:
+        fd = os.open(shared / "grading-run.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:   # another xdist worker runs it: wait for its result
+        expected = _plan(root, write=False)
+        deadline = time.monotonic() + 900
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        info = json.loads(done.read_text())
+    else:
+        os.close(fd)
+        root.mkdir()
+        expected = _plan(root, write=True)
+        info = _grade_all(root)
+        tmp = done.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info))
+        os.replace(tmp, done)
+    proc = subprocess.CompletedProcess(info["args"], info["returncode"], info["stdout"],
+                                       info["stderr"])
+    return dict(root=root, proc=proc, expected=expected, seconds=info["seconds"],
                 rows=read_rows(root / "gradebook.csv") if proc.returncode == 0 else [])
+
+
+def _grade_all(root: Path) -> dict:
+    """ONE `python -m lstm_course grade subs --jobs 2` over every fixture."""
+    start = time.monotonic()
+    args = grade_cmd("subs", "--out", "gradebook.csv", "--jobs", "2", "--timeout", CELL_TIMEOUT)
+    proc = subprocess.run(args, cwd=root, capture_output=True, text=True, timeout=900)
+    seconds = time.monotonic() - start
+    print(f"graded in {seconds:.1f} s")
+    return dict(args=args, returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr,
+                seconds=seconds)
 
 
 def test_grade_run_succeeds_and_prints_a_summary(graded):
