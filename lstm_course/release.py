@@ -65,7 +65,8 @@ def has_solution(source: str) -> bool:
     return any(BEGIN.match(line) for line in source.splitlines()) or bool(MD_REGION.search(source))
 
 
-def make_student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
+def make_student_notebook(nb: nbformat.NotebookNode,
+                          name: str = "notebook") -> nbformat.NotebookNode:
     """The student version of a solution notebook (a new object; `nb` is not modified)."""
     student = nbformat.v4.new_notebook()
     student.metadata = {k: v for k, v in nb.metadata.items() if k in KEEP_NB_METADATA}
@@ -124,7 +125,7 @@ def release(solutions_dir="solutions", out_dir="notebooks") -> list[Path]:
 
 
 def out_of_sync(solutions_dir="solutions", notebooks_dir="notebooks") -> list[str]:
-    """Names of student notebooks that differ from what `release` would write (or are missing/extra)."""
+    """Student notebooks that differ from what `release` would write, or are missing/extra."""
     solutions_dir, notebooks_dir = Path(solutions_dir), Path(notebooks_dir)
     problems = []
     expected = {p.name: p for p in sorted(solutions_dir.glob("*.ipynb"))}
