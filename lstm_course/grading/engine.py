@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,8 +118,12 @@ def grade_paths(paths, out, *, jobs: int = 2, limits: Limits | None = None, less
         bar = tqdm(total=len(subs), initial=len(subs) - len(todo), unit="notebook",
                    desc="grading", file=sys.stderr, dynamic_ncols=True)
     interrupt_after = int(os.environ.get(INTERRUPT_AFTER_ENV, "0") or 0)
+    # the kernels' working folders live under one folder removed at the end, even when workers
+    # (and their kernels) had to be killed
+    tmp_root = tempfile.mkdtemp(prefix="lstm-course-grading-")
     worker_settings = {"cell_timeout": limits.cell_timeout,
-                       "notebook_timeout": limits.notebook_timeout, "warm": warm, "fork": fork}
+                       "notebook_timeout": limits.notebook_timeout, "warm": warm, "fork": fork,
+                       "tmp_root": tmp_root}
     workers: list[_Worker] = []
     sel = selectors.DefaultSelector()
     queue = list(todo)
@@ -155,6 +161,7 @@ def grade_paths(paths, out, *, jobs: int = 2, limits: Limits | None = None, less
             w.task = None
 
     def retire(w, reason):
+        _collect_pids(w)
         sel.unregister(w.proc.stdout)
         workers.remove(w)
         w.kill()
@@ -200,6 +207,7 @@ def grade_paths(paths, out, *, jobs: int = 2, limits: Limits | None = None, less
     except KeyboardInterrupt:
         run.interrupted = True
         for w in workers:
+            _collect_pids(w)
             w.kill()
         workers.clear()
         book.flush()
@@ -212,12 +220,30 @@ def grade_paths(paths, out, *, jobs: int = 2, limits: Limits | None = None, less
         for w in workers:
             w.close()
         sel.close()
+        shutil.rmtree(tmp_root, ignore_errors=True)
     book.flush()
     if bar is not None:
         bar.close()
     run.rows = book.all_rows()
     run.seconds = time.monotonic() - started
     return run
+
+
+def _collect_pids(w: _Worker):
+    """Read the kernel pids a worker reported but the loop has not read yet (before a kill)."""
+    import select
+    fd = w.proc.stdout
+    try:
+        while select.select([fd], [], [], 0)[0]:
+            line = fd.readline()
+            if not line:
+                break
+            if '"kernel"' in line:
+                pid = json.loads(line).get("kernel")
+                if pid:
+                    w.kernels.append(int(pid))
+    except (OSError, ValueError):
+        pass
 
 
 def _default_feedback_dir(out: Path) -> Path:

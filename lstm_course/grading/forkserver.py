@@ -53,7 +53,9 @@ def _child(req):
         sys.argv = ["ipykernel_launcher"]
         from ipykernel.kernelapp import IPKernelApp
         app = IPKernelApp.instance()
-        app.initialize(["-f", req["connection_file"], *req.get("argv", [])])
+        # exit when the fork server goes (it goes when its worker goes): no orphaned kernels
+        app.initialize(["-f", req["connection_file"], *req.get("argv", []),
+                        f"--IPKernelApp.parent_handle={os.getppid()}"])
         app.start()
     except BaseException:  # noqa: BLE001
         pass

@@ -105,10 +105,10 @@ class Kernel:
     """
 
     def __init__(self, warmup: bool = True, startup_timeout: float = 60.0,
-                 forkserver: ForkServer | None = None):
+                 forkserver: ForkServer | None = None, tmp_root: str | None = None):
         from .harness import warmup_code
 
-        self.cwd = tempfile.mkdtemp(prefix="lstm-course-kernel-")
+        self.cwd = tempfile.mkdtemp(prefix="lstm-course-kernel-", dir=tmp_root)
         self.token = secrets.token_hex(8)   # names the grader's private slot in the kernel
         self.warmup = warmup_code(self.token) if warmup else ""
         self.startup_timeout = startup_timeout
@@ -309,8 +309,9 @@ class Kernel:
 class KernelPool:
     """Hands out fresh kernels, keeping `size` of them started ahead of need."""
 
-    def __init__(self, size: int = 1, warmup: bool = True, fork: bool = True):
-        self.size, self.warmup = size, warmup
+    def __init__(self, size: int = 1, warmup: bool = True, fork: bool = True,
+                 tmp_root: str | None = None):
+        self.size, self.warmup, self.tmp_root = size, warmup, tmp_root
         self.forkserver = None
         if fork and sys.platform.startswith("linux"):
             try:
@@ -323,10 +324,10 @@ class KernelPool:
     def _new(self) -> Kernel:
         if self.forkserver is not None:
             try:
-                return Kernel(self.warmup, forkserver=self.forkserver)
+                return Kernel(self.warmup, forkserver=self.forkserver, tmp_root=self.tmp_root)
             except Exception:  # noqa: BLE001
                 self.forkserver = None
-        return Kernel(self.warmup)
+        return Kernel(self.warmup, tmp_root=self.tmp_root)
 
     def fill(self):
         while len(self._spare) < self.size:

@@ -43,7 +43,7 @@ def main(argv=None):
             return kernel
 
     pool = ReportingPool(size=1 if settings.get("warm", True) else 0,
-                         fork=settings.get("fork", True))
+                         fork=settings.get("fork", True), tmp_root=settings.get("tmp_root"))
     if pool.forkserver is not None:
         send({"kernel": pool.forkserver.pid})
     try:
