@@ -52,7 +52,7 @@ def build(n: int, folder: Path) -> list[Path]:
     for i in range(n):
         kind, lesson, name, m = order[i % len(order)]
         nb = fx.correct(lesson) if kind == "correct" else fx.mistake(lesson, name, m)
-        nb.cells.append(fx.nbformat.v4.new_markdown_cell(f"learner {i}"))   # distinct files
+        nb.cells.append(fx.nbformat.v4.new_markdown_cell(f"learner {i}"))  # distinct files
         paths.append(fx.write(nb, folder / f"learner{i:03d}" / f"{lesson}.ipynb"))
     return paths
 
@@ -63,24 +63,31 @@ def load() -> float:
 
 def time_grader(folder: Path, jobs: int, fork: bool) -> dict:
     from lstm_course.grading import Limits, grade_paths
+
     out = folder.parent / f"gradebook-{'fork' if fork else 'plain'}.csv"
     start, cpu0 = time.perf_counter(), os.times()
-    run = grade_paths([folder], out, jobs=jobs, limits=Limits(60, 600), use_cache=False,
-                      progress=False, fork=fork)
+    run = grade_paths(
+        [folder], out, jobs=jobs, limits=Limits(60, 600), use_cache=False, progress=False, fork=fork
+    )
     wall = time.perf_counter() - start
     cpu1 = os.times()
     statuses: dict[str, int] = {}
     for r in run.rows:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-    return {"seconds": wall, "per_minute": 60 * run.n_submissions / wall,
-            "children_cpu_s": (cpu1.children_user + cpu1.children_system)
-            - (cpu0.children_user + cpu0.children_system),
-            "statuses": statuses, "load": load()}
+    return {
+        "seconds": wall,
+        "per_minute": 60 * run.n_submissions / wall,
+        "children_cpu_s": (cpu1.children_user + cpu1.children_system)
+        - (cpu0.children_user + cpu0.children_system),
+        "statuses": statuses,
+        "load": load(),
+    }
 
 
 def time_nbclient(paths: list[Path]) -> dict:
     import nbformat
     from nbclient import NotebookClient
+
     start = time.perf_counter()
     failures = 0
     each = []
@@ -88,9 +95,14 @@ def time_nbclient(paths: list[Path]) -> dict:
         t0 = time.perf_counter()
         nb = nbformat.read(p, as_version=4)
         try:
-            NotebookClient(nb, timeout=120, startup_timeout=120, kernel_name="python3",
-                           allow_errors=True,
-                           resources={"metadata": {"path": str(p.parent)}}).execute()
+            NotebookClient(
+                nb,
+                timeout=120,
+                startup_timeout=120,
+                kernel_name="python3",
+                allow_errors=True,
+                resources={"metadata": {"path": str(p.parent)}},
+            ).execute()
         except Exception as exc:  # noqa: BLE001 - counted, not fatal
             failures += 1
             print(f"  nbclient: {p.parent.name}: {type(exc).__name__}", file=sys.stderr)
@@ -98,9 +110,15 @@ def time_nbclient(paths: list[Path]) -> dict:
     wall = time.perf_counter() - start
     each.sort()
     median = each[len(each) // 2]
-    return {"seconds": wall, "per_minute": 60 * len(paths) / wall, "load": load(),
-            "failures": failures, "median_notebook_s": median, "max_notebook_s": each[-1],
-            "per_minute_at_median": 60 / median}
+    return {
+        "seconds": wall,
+        "per_minute": 60 * len(paths) / wall,
+        "load": load(),
+        "failures": failures,
+        "median_notebook_s": median,
+        "max_notebook_s": each[-1],
+        "per_minute_at_median": 60 / median,
+    }
 
 
 def main(argv=None):
@@ -116,34 +134,46 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         folder = Path(tmp) / "subs"
         paths = build(args.n, folder)
-        print(f"{len(paths)} submissions from solutions/, {os.cpu_count()} CPUs, "
-              f"load before: {load():.1f}")
+        print(
+            f"{len(paths)} submissions from solutions/, {os.cpu_count()} CPUs, "
+            f"load before: {load():.1f}"
+        )
         res = {"n": len(paths), "jobs": args.jobs, "cpus": os.cpu_count()}
         res["grader_fork"] = time_grader(folder, args.jobs, fork=True)
-        print(f"lstm-course grade --jobs {args.jobs} (fork-server kernels): "
-              f"{res['grader_fork']['seconds']:.1f} s, "
-              f"{res['grader_fork']['per_minute']:.1f} submissions/min "
-              f"(load {res['grader_fork']['load']:.1f}) {res['grader_fork']['statuses']}")
+        print(
+            f"lstm-course grade --jobs {args.jobs} (fork-server kernels): "
+            f"{res['grader_fork']['seconds']:.1f} s, "
+            f"{res['grader_fork']['per_minute']:.1f} submissions/min "
+            f"(load {res['grader_fork']['load']:.1f}) {res['grader_fork']['statuses']}"
+        )
         if not args.skip_plain:
             res["grader_plain"] = time_grader(folder, args.jobs, fork=False)
-            print(f"lstm-course grade --jobs {args.jobs} (ordinary kernel launch): "
-                  f"{res['grader_plain']['seconds']:.1f} s, "
-                  f"{res['grader_plain']['per_minute']:.1f} submissions/min "
-                  f"(load {res['grader_plain']['load']:.1f})")
+            print(
+                f"lstm-course grade --jobs {args.jobs} (ordinary kernel launch): "
+                f"{res['grader_plain']['seconds']:.1f} s, "
+                f"{res['grader_plain']['per_minute']:.1f} submissions/min "
+                f"(load {res['grader_plain']['load']:.1f})"
+            )
         if not args.skip_nbclient:
             res["nbclient_serial"] = time_nbclient(paths)
-            print(f"nbclient, serial, every cell (nbgrader autograde's way): "
-                  f"{res['nbclient_serial']['seconds']:.1f} s, "
-                  f"{res['nbclient_serial']['per_minute']:.1f} submissions/min "
-                  f"(load {res['nbclient_serial']['load']:.1f})")
+            print(
+                f"nbclient, serial, every cell (nbgrader autograde's way): "
+                f"{res['nbclient_serial']['seconds']:.1f} s, "
+                f"{res['nbclient_serial']['per_minute']:.1f} submissions/min "
+                f"(load {res['nbclient_serial']['load']:.1f})"
+            )
             nbc = res["nbclient_serial"]
-            print(f"  per notebook: median {nbc['median_notebook_s']:.1f} s "
-                  f"({nbc['per_minute_at_median']:.1f}/min at the median), "
-                  f"slowest {nbc['max_notebook_s']:.1f} s")
+            print(
+                f"  per notebook: median {nbc['median_notebook_s']:.1f} s "
+                f"({nbc['per_minute_at_median']:.1f}/min at the median), "
+                f"slowest {nbc['max_notebook_s']:.1f} s"
+            )
             ratio = res["grader_fork"]["per_minute"] / nbc["per_minute"]
             ratio_median = res["grader_fork"]["per_minute"] / nbc["per_minute_at_median"]
-            print(f"speed-up over nbclient: {ratio:.1f}x ({ratio_median:.1f}x against its "
-                  "median notebook)")
+            print(
+                f"speed-up over nbclient: {ratio:.1f}x ({ratio_median:.1f}x against its "
+                "median notebook)"
+            )
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=1) + "\n")
     return res

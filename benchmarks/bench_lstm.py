@@ -26,13 +26,20 @@ ap.add_argument("--T", type=int, default=100)
 ap.add_argument("--D", type=int, default=32)
 ap.add_argument("--H", type=int, default=128)
 ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-ap.add_argument("--threads", type=int, default=1,
-                help="threads for both NumPy's BLAS and torch (default 1: steady on a shared "
-                     "machine; NumPy alone would use every core)")
+ap.add_argument(
+    "--threads",
+    type=int,
+    default=1,
+    help="threads for both NumPy's BLAS and torch (default 1: steady on a shared "
+    "machine; NumPy alone would use every core)",
+)
 ap.add_argument("--rounds", type=int, default=6, help="alternating blocks per library")
 ap.add_argument("--runs", type=int, default=3, help="timed runs per block")
-ap.add_argument("--teaching", action="store_true",
-                help="also time the per-gate teaching path and a plain fused loop")
+ap.add_argument(
+    "--teaching",
+    action="store_true",
+    help="also time the per-gate teaching path and a plain fused loop",
+)
 args = ap.parse_args()
 
 for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -56,7 +63,7 @@ params = init_params(D, H, "standard", seed=rng, dtype=dtype)
 events = rng.standard_normal((B, T, D)).astype(dtype)
 dstms = rng.standard_normal((B, T, H)).astype(dtype)
 
-lstm = to_torch(params)                                    # the same weights in an nn.LSTM
+lstm = to_torch(params)  # the same weights in an nn.LSTM
 x_t = torch.from_numpy(events).requires_grad_(True)
 g_t = torch.from_numpy(dstms)
 
@@ -81,8 +88,8 @@ def plain_fused_step():
     for t in range(T):
         x = np.concatenate([h, events[:, t]], axis=1)
         a = x @ W + b
-        i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 3 * H:])
-        g = np.tanh(a[:, 2 * H:3 * H])
+        i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 3 * H :])
+        g = np.tanh(a[:, 2 * H : 3 * H])
         c_prev, c = c, f * c + i * g
         tc = np.tanh(c)
         h = o * tc
@@ -94,8 +101,15 @@ def plain_fused_step():
         x, i, f, g, o, c_prev, tc = cache[t]
         dh = dh + dstms[:, t]
         dc = dc + dh * o * (1 - tc * tc)
-        da = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
-                             dc * i * (1 - g * g), dh * tc * o * (1 - o)], axis=1)
+        da = np.concatenate(
+            [
+                dc * g * i * (1 - i),
+                dc * c_prev * f * (1 - f),
+                dc * i * (1 - g * g),
+                dh * tc * o * (1 - o),
+            ],
+            axis=1,
+        )
         dW += x.T @ da
         db += da.sum(axis=0)
         dx = da @ W.T
@@ -116,8 +130,12 @@ def check_same_gradients():
     w_ih = lstm.weight_ih_l0.grad.numpy()
     ours = np.concatenate([g["W_i"], g["W_f"], g["W_n"], g["W_v"]], axis=1)[H:].T
     scale = np.abs(w_ih).max()
-    return float(max(np.abs(ours - w_ih).max() / scale,
-                     np.abs(g["events"] - x_t.grad.numpy()).max() / np.abs(g["events"]).max()))
+    return float(
+        max(
+            np.abs(ours - w_ih).max() / scale,
+            np.abs(g["events"] - x_t.grad.numpy()).max() / np.abs(g["events"]).max(),
+        )
+    )
 
 
 def timed(fn, runs):
@@ -151,38 +169,48 @@ if args.teaching:
     fns["numpy (teaching path)"] = teaching_step
     fns["numpy (plain fused loop)"] = plain_fused_step
 times = {name: [] for name in fns}
-for fn in fns.values():        # warm up
+for fn in fns.values():  # warm up
     fn()
     fn()
 for _ in range(args.rounds):
     for name, fn in fns.items():
-        time.sleep(0.2)            # let the other library's worker threads go idle
+        time.sleep(0.2)  # let the other library's worker threads go idle
         times[name] += timed(fn, args.runs if name in ("numpy (fused)", "torch nn.LSTM") else 1)
 
-flops = 24.0 * T * B * H * (H + D)   # GEMM flops: forward 8TBH(H+D), backward 8TBH(2H+2D)
-step_rate = gemm_rate(B, H, 4 * H)   # the recurrent product of one step
+flops = 24.0 * T * B * H * (H + D)  # GEMM flops: forward 8TBH(H+D), backward 8TBH(2H+2D)
+step_rate = gemm_rate(B, H, 4 * H)  # the recurrent product of one step
 big_rate = gemm_rate(T * B // 4, H + D, 4 * H)
 
 print(f"LSTM forward+backward, B={B} T={T} D={D} H={H} {dtype}, standard variant")
-print(f"threads: {args.threads} for NumPy's BLAS (OPENBLAS/OMP/MKL_NUM_THREADS) and "
-      f"torch.set_num_threads; numpy {np.__version__}, torch {torch.__version__}; "
-      f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+print(
+    f"threads: {args.threads} for NumPy's BLAS (OPENBLAS/OMP/MKL_NUM_THREADS) and "
+    f"torch.set_num_threads; numpy {np.__version__}, torch {torch.__version__}; "
+    f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+)
 print(f"gradient agreement numpy vs torch (max rel. diff): {check_same_gradients():.1e}")
 stats = {}
 print(f"{'':26s}{'wall min':>10s}{'median':>10s}{'CPU min':>10s}{'median':>10s}   runs")
 for name, ts in times.items():
-    ms = 1e3 * np.array(ts)                       # (runs, 2): wall, CPU
+    ms = 1e3 * np.array(ts)  # (runs, 2): wall, CPU
     stats[name] = (ms.min(axis=0), np.median(ms, axis=0))
-    print(f"  {name:24s}{ms[:, 0].min():10.2f}{np.median(ms[:, 0]):10.2f}"
-          f"{ms[:, 1].min():10.2f}{np.median(ms[:, 1]):10.2f}   {len(ts)}   (ms)")
+    print(
+        f"  {name:24s}{ms[:, 0].min():10.2f}{np.median(ms[:, 0]):10.2f}"
+        f"{ms[:, 1].min():10.2f}{np.median(ms[:, 1]):10.2f}   {len(ts)}   (ms)"
+    )
 (n_min, n_med), (t_min, t_med) = stats["numpy (fused)"], stats["torch nn.LSTM"]
-print(f"ratio numpy / torch, wall: {n_min[0] / t_min[0]:.2f} (min) {n_med[0] / t_med[0]:.2f} "
-      f"(median);  CPU: {n_min[1] / t_min[1]:.2f} (min) {n_med[1] / t_med[1]:.2f} (median)")
+print(
+    f"ratio numpy / torch, wall: {n_min[0] / t_min[0]:.2f} (min) {n_med[0] / t_med[0]:.2f} "
+    f"(median);  CPU: {n_min[1] / t_min[1]:.2f} (min) {n_med[1] / t_med[1]:.2f} (median)"
+)
 print(f"matrix-product work: {flops / 1e9:.2f} GFLOP per forward+backward")
-print(f"NumPy GEMM rate: {step_rate:.1f} GFLOP/s for one step's ({B},{H})@({H},{4 * H}), "
-      f"{big_rate:.1f} GFLOP/s for a ({T * B // 4},{H + D})@({H + D},{4 * H})")
+print(
+    f"NumPy GEMM rate: {step_rate:.1f} GFLOP/s for one step's ({B},{H})@({H},{4 * H}), "
+    f"{big_rate:.1f} GFLOP/s for a ({T * B // 4},{H + D})@({H + D},{4 * H})"
+)
 for label, ms in (("wall", n_min[0]), ("CPU", n_min[1])):
     achieved = flops / (ms / 1e3) / 1e9
-    print(f"NumPy path achieves {achieved:.1f} GFLOP/s by {label} min = "
-          f"{100 * achieved / step_rate:.0f}% of the per-step GEMM rate")
+    print(
+        f"NumPy path achieves {achieved:.1f} GFLOP/s by {label} min = "
+        f"{100 * achieved / step_rate:.0f}% of the per-step GEMM rate"
+    )
 print("(the rest of the time goes to elementwise work: exp, products, sums, and Python overhead)")

@@ -20,9 +20,21 @@ import time
 
 import numpy as np
 
-__all__ = ["BASELINE_MSE", "adding_data", "baseline_mse", "AddingModel", "make_model",
-           "train_adding", "evaluate", "gate_activity", "DEFAULT_CONFIG", "smooth",
-           "plot_learning_curves", "plot_gate_activity", "carrying_units"]
+__all__ = [
+    "BASELINE_MSE",
+    "adding_data",
+    "baseline_mse",
+    "AddingModel",
+    "make_model",
+    "train_adding",
+    "evaluate",
+    "gate_activity",
+    "DEFAULT_CONFIG",
+    "smooth",
+    "plot_learning_curves",
+    "plot_gate_activity",
+    "carrying_units",
+]
 
 BASELINE_MSE = 1.0 / 6.0  # Var(u1 + u2) with u1, u2 ~ U[0, 1] independent: the MSE of predicting 1
 
@@ -31,9 +43,14 @@ BASELINE_MSE = 1.0 / 6.0  # Var(u1 + u2) with u1, u2 ~ U[0, 1] independent: the 
 # LSTM's test MSE fell below 0.01 between steps 300 and 650 for all eight seeds (0.0009-0.0020
 # at step 700); forget bias 1 or 3 or lr 3e-2 failed for some seeds within 700 steps. The RNN
 # stayed at ~0.155 with lr 1e-4, 1e-3 and 1e-2.
-DEFAULT_CONFIG = dict(T=100, batch_size=128, steps=700, clip=1.0,
-                      lstm=dict(hidden_size=32, lr=2e-2, forget_bias=2.0),
-                      rnn=dict(hidden_size=64, lr=1e-3))
+DEFAULT_CONFIG = dict(
+    T=100,
+    batch_size=128,
+    steps=700,
+    clip=1.0,
+    lstm=dict(hidden_size=32, lr=2e-2, forget_bias=2.0),
+    rnn=dict(hidden_size=64, lr=1e-3),
+)
 
 
 def adding_data(n: int, T: int = 100, seed=None, dtype=np.float32):
@@ -47,8 +64,8 @@ def adding_data(n: int, T: int = 100, seed=None, dtype=np.float32):
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     values = rng.uniform(0.0, 1.0, size=(n, T))
     half = T // 2
-    first = rng.integers(0, half, size=n)          # a position in the first half
-    second = rng.integers(half, T, size=n)         # a position in the second half
+    first = rng.integers(0, half, size=n)  # a position in the first half
+    second = rng.integers(half, T, size=n)  # a position in the second half
     markers = np.zeros((n, T))
     rows = np.arange(n)
     markers[rows, first] = 1.0
@@ -66,8 +83,10 @@ def baseline_mse(targets) -> float:
 
 # ----------------------------------------------------------------------------- torch part
 
+
 def _torch():
     import torch  # noqa: PLC0415  (lazy: the data generator must work without torch)
+
     return torch
 
 
@@ -83,8 +102,8 @@ def AddingModel(kind: str = "lstm", hidden_size: int = 32, forget_bias: float = 
             self.kind = kind
             if kind == "lstm":
                 self.rnn = nn.LSTM(2, hidden_size, batch_first=True)
-                with torch.no_grad():   # PyTorch row blocks (i, f, g, o): f is the second
-                    self.rnn.bias_ih_l0[hidden_size:2 * hidden_size] += forget_bias
+                with torch.no_grad():  # PyTorch row blocks (i, f, g, o): f is the second
+                    self.rnn.bias_ih_l0[hidden_size : 2 * hidden_size] += forget_bias
             elif kind == "rnn":
                 self.rnn = nn.RNN(2, hidden_size, nonlinearity="tanh", batch_first=True)
             else:
@@ -116,10 +135,20 @@ def evaluate(model, events, targets) -> float:
         return float(torch.mean((pred - torch.as_tensor(targets, dtype=torch.float32)) ** 2))
 
 
-def train_adding(model, steps: int = 500, T: int = 100, batch_size: int = 128, lr: float = 1e-2,
-                 clip: float | None = 1.0, seed: int = 0, progress: bool = False,
-                 desc: str | None = None, time_limit: float | None = None,
-                 eval_data=None, eval_every: int = 50) -> dict:
+def train_adding(
+    model,
+    steps: int = 500,
+    T: int = 100,
+    batch_size: int = 128,
+    lr: float = 1e-2,
+    clip: float | None = 1.0,
+    seed: int = 0,
+    progress: bool = False,
+    desc: str | None = None,
+    time_limit: float | None = None,
+    eval_data=None,
+    eval_every: int = 50,
+) -> dict:
     """Train ``model`` with Adam on fresh adding-problem batches (seeded: same seed, same batches).
 
     Every step draws a new batch of ``batch_size`` sequences of length T. Gradients are clipped
@@ -135,8 +164,10 @@ def train_adding(model, steps: int = 500, T: int = 100, batch_size: int = 128, l
     bar = None
     if progress:
         from tqdm.auto import tqdm  # noqa: PLC0415
-        bar = tqdm(total=steps, desc=desc or f"{getattr(model, 'kind', 'model')} T={T}",
-                   mininterval=0.5)
+
+        bar = tqdm(
+            total=steps, desc=desc or f"{getattr(model, 'kind', 'model')} T={T}", mininterval=0.5
+        )
     start = time.perf_counter()
     model.train()
     for step in range(steps):
@@ -173,8 +204,12 @@ def _lstm_params(model):
     from .pytorch_layout import params_from_pytorch  # noqa: PLC0415
 
     lstm = model.rnn
-    return params_from_pytorch(*(getattr(lstm, n).detach().double().numpy() for n in
-                                 ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")))
+    return params_from_pytorch(
+        *(
+            getattr(lstm, n).detach().double().numpy()
+            for n in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+        )
+    )
 
 
 def gate_activity(model, events) -> dict:
@@ -197,8 +232,10 @@ def gate_activity(model, events) -> dict:
         return stms[0], cache["steps"]
 
     stms, steps = run(x)
-    out = {name: np.stack([c[key][0] for c in steps]) for name, key in
-           (("forget", "f"), ("learn", "i"), ("use", "V"))}
+    out = {
+        name: np.stack([c[key][0] for c in steps])
+        for name, key in (("forget", "f"), ("learn", "i"), ("use", "V"))
+    }
     out["ltm"] = np.stack([c["kept"][0] + c["N"][0] * c["i"][0] for c in steps])
     out["stm"] = stms
     w = model.out.weight.detach().double().numpy()[0]
@@ -216,6 +253,7 @@ def gate_activity(model, events) -> dict:
 
 
 # ----------------------------------------------------------------------------- plots
+
 
 def smooth(values, window: int = 20) -> np.ndarray:
     """Running mean over ``window`` steps (shorter at the start), for noisy training curves."""
@@ -239,8 +277,13 @@ def plot_learning_curves(histories: dict, ax=None, window: int = 20, title: str 
         loss = np.asarray(hist["loss"])
         ax.semilogy(loss, color=colour, alpha=0.25, lw=0.8)
         ax.semilogy(smooth(loss, window), color=colour, lw=2, label=f"{name} (running mean)")
-    ax.axhline(BASELINE_MSE, color="#333333", ls="--", lw=1.2,
-               label="baseline: always predict 1 (MSE 0.167)")
+    ax.axhline(
+        BASELINE_MSE,
+        color="#333333",
+        ls="--",
+        lw=1.2,
+        label="baseline: always predict 1 (MSE 0.167)",
+    )
     ax.set_xlabel("training step (one batch each)")
     ax.set_ylabel("training MSE (log scale)")
     ax.set_title(title or "The adding problem, T=100: learning curves")
@@ -269,20 +312,34 @@ def plot_gate_activity(activity: dict, events, target: float | None = None, unit
     T = len(events)
     marks = activity["marks"]
     f = activity["forget"]
-    fig, axes = plt.subplots(3, 1, figsize=(9, 7.5), sharex=True, layout="constrained",
-                             gridspec_kw=dict(height_ratios=[1, 1.6, 1.5]))
+    fig, axes = plt.subplots(
+        3,
+        1,
+        figsize=(9, 7.5),
+        sharex=True,
+        layout="constrained",
+        gridspec_kw=dict(height_ratios=[1, 1.6, 1.5]),
+    )
     ax = axes[0]
     ax.bar(np.arange(T), events[:, 0], color=GATE_COLOURS["event"], width=0.8, label="value")
     ax.bar(marks, events[marks, 0], color=GATE_COLOURS["learn"], width=1.5, label="marked value")
-    what = ("" if target is None
-            else f": target {target:.2f}, prediction {activity['prediction']:.2f}")
+    what = (
+        "" if target is None else f": target {target:.2f}, prediction {activity['prediction']:.2f}"
+    )
     ax.set_title("The Event: values in U[0, 1], two of them marked" + what)
     ax.set_ylabel("value")
     ax.legend(loc="upper right", fontsize=8)
     ax = axes[1]
     order = np.argsort(f.mean(axis=0))
-    im = ax.imshow(f[:, order].T, aspect="auto", cmap=gate_cmap("forget"), vmin=0, vmax=1,
-                   interpolation="nearest", extent=(-0.5, T - 0.5, f.shape[1] - 0.5, -0.5))
+    im = ax.imshow(
+        f[:, order].T,
+        aspect="auto",
+        cmap=gate_cmap("forget"),
+        vmin=0,
+        vmax=1,
+        interpolation="nearest",
+        extent=(-0.5, T - 0.5, f.shape[1] - 0.5, -0.5),
+    )
     for m in marks:
         ax.axvline(m, color=GATE_COLOURS["learn"], lw=1, ls="--")
     ax.set_ylabel("unit (sorted by mean $f_t$)")
@@ -291,16 +348,25 @@ def plot_gate_activity(activity: dict, events, target: float | None = None, unit
     ax = axes[2]
     contrib = activity["contribution"]
     styles = ((GATE_COLOURS["ltm"], "-", "first"), (GATE_COLOURS["learn"], "--", "second"))
-    for k, (colour, ls, which) in enumerate(styles[:len(contrib)]):
+    for k, (colour, ls, which) in enumerate(styles[: len(contrib)]):
         for rank, u in enumerate(carrying_units(activity, k, units)):
-            ax.plot(contrib[k][:, u], color=colour, ls=ls, lw=2.2 - 0.7 * rank,
-                    alpha=1 - 0.3 * rank, label=f"unit {u}: from the {which} marked value")
+            ax.plot(
+                contrib[k][:, u],
+                color=colour,
+                ls=ls,
+                lw=2.2 - 0.7 * rank,
+                alpha=1 - 0.3 * rank,
+                label=f"unit {u}: from the {which} marked value",
+            )
     for m in marks:
         ax.axvline(m, color=GATE_COLOURS["learn"], lw=1, ls="--")
     ax.axhline(0, color="#333333", lw=0.8)
     ax.set_xlabel("time step t")
     ax.set_ylabel("change of $LTM_t$")
-    ax.set_title("What each marked value changed in the long-term memory (LTM minus the LTM "
-                 "with that value set to 0)", fontsize=10)
+    ax.set_title(
+        "What each marked value changed in the long-term memory (LTM minus the LTM "
+        "with that value set to 0)",
+        fontsize=10,
+    )
     ax.legend(loc="upper left", fontsize=7)
     return fig

@@ -21,6 +21,9 @@ from .params import LSTMParams, check_variant
 
 __all__ = ["lstm_cell", "lstm_cell_forward", "lstm_cell_backward"]
 
+# The equations are laid out by hand (shape comments aligned): keep the formatter off.
+# fmt: off
+
 
 def lstm_cell(stm, ltm, event, params: LSTMParams, variant: str = "lesson"):
     """One step through the four gates: (STM_{t-1}, LTM_{t-1}, E_t) -> (STM_t, LTM_t), each (B, H).

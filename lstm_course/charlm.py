@@ -26,9 +26,24 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["Vocab", "load_text", "CORPUS", "CHECKPOINT", "batches", "CharLSTM", "train_charlm",
-           "evaluate_loss", "sample", "next_char_probs", "save_checkpoint", "load_checkpoint",
-           "main", "plot_loss", "plot_next_char_probs", "show_char"]
+__all__ = [
+    "Vocab",
+    "load_text",
+    "CORPUS",
+    "CHECKPOINT",
+    "batches",
+    "CharLSTM",
+    "train_charlm",
+    "evaluate_loss",
+    "sample",
+    "next_char_probs",
+    "save_checkpoint",
+    "load_checkpoint",
+    "main",
+    "plot_loss",
+    "plot_next_char_probs",
+    "show_char",
+]
 
 CORPUS = "pride_and_prejudice.txt"
 CHECKPOINT = "charlm_austen.pt"
@@ -93,15 +108,20 @@ def batches(ids, batch_size: int, seq_len: int, rng):
 class CharLSTM(nn.Module):
     """Embedding -> single-layer nn.LSTM (batch first) -> Linear to the vocabulary's logits."""
 
-    def __init__(self, vocab_size: int, hidden_size: int = 128, embed_size: int = 32,
-                 forget_bias: float = 1.0):
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden_size: int = 128,
+        embed_size: int = 32,
+        forget_bias: float = 1.0,
+    ):
         super().__init__()
         self.config = dict(vocab_size=vocab_size, hidden_size=hidden_size, embed_size=embed_size)
         self.embed = nn.Embedding(vocab_size, embed_size)
         self.lstm = nn.LSTM(embed_size, hidden_size, batch_first=True)
         self.out = nn.Linear(hidden_size, vocab_size)
         with torch.no_grad():  # row blocks (i, f, g, o): "remember by default"
-            self.lstm.bias_ih_l0[hidden_size:2 * hidden_size] += forget_bias
+            self.lstm.bias_ih_l0[hidden_size : 2 * hidden_size] += forget_bias
 
     def forward(self, ids, state=None):
         """ids (B, L) -> (logits (B, L, V), (stm, ltm))."""
@@ -111,13 +131,24 @@ class CharLSTM(nn.Module):
 
 def _loss(model, x, y):
     logits, _ = model(torch.from_numpy(x))
-    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                       torch.from_numpy(y).reshape(-1))
+    return nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), torch.from_numpy(y).reshape(-1)
+    )
 
 
-def train_charlm(model, ids, steps: int = 300, batch_size: int = 32, seq_len: int = 64,
-                 lr: float = 3e-3, clip: float | None = 1.0, seed: int = 0,
-                 progress: bool = False, time_limit: float | None = None, desc: str = "char-LSTM"):
+def train_charlm(
+    model,
+    ids,
+    steps: int = 300,
+    batch_size: int = 32,
+    seq_len: int = 64,
+    lr: float = 3e-3,
+    clip: float | None = 1.0,
+    seed: int = 0,
+    progress: bool = False,
+    time_limit: float | None = None,
+    desc: str = "char-LSTM",
+):
     """Adam on random windows of ``ids``; returns {"loss": per-step cross-entropy (nats/char),
     "seconds", "steps"}. ``progress`` shows a tqdm.auto bar; ``time_limit`` stops early."""
     rng = np.random.default_rng(seed)
@@ -126,6 +157,7 @@ def train_charlm(model, ids, steps: int = 300, batch_size: int = 32, seq_len: in
     bar = None
     if progress:
         from tqdm.auto import tqdm  # noqa: PLC0415
+
         bar = tqdm(total=steps, desc=desc, mininterval=0.5)
     start = time.perf_counter()
     model.train()
@@ -173,8 +205,14 @@ def _logits_after(model, vocab, prompt):
     return logits[0, -1], state
 
 
-def sample(model, vocab: Vocab, prompt: str = "\n", length: int = 200, temperature: float = 1.0,
-           seed: int = 0) -> str:
+def sample(
+    model,
+    vocab: Vocab,
+    prompt: str = "\n",
+    length: int = 200,
+    temperature: float = 1.0,
+    seed: int = 0,
+) -> str:
     """Generate ``length`` characters after ``prompt`` (returned without the prompt).
 
     Each next character is drawn from softmax(logits / temperature) with a seeded
@@ -200,8 +238,9 @@ def sample(model, vocab: Vocab, prompt: str = "\n", length: int = 200, temperatu
     return "".join(out)
 
 
-def next_char_probs(model, vocab: Vocab, prompt: str, temperature: float = 1.0,
-                    top: int | None = 10):
+def next_char_probs(
+    model, vocab: Vocab, prompt: str, temperature: float = 1.0, top: int | None = 10
+):
     """The model's distribution over the next character after ``prompt``.
 
     Returns (chars, probs), most likely first (the ``top`` best; None for all).
@@ -215,15 +254,25 @@ def next_char_probs(model, vocab: Vocab, prompt: str, temperature: float = 1.0,
     return [vocab.chars[k] for k in order], probs[order]
 
 
-def save_checkpoint(model: CharLSTM, vocab: Vocab, path, meta: dict | None = None,
-                    half: bool = True) -> Path:
+def save_checkpoint(
+    model: CharLSTM, vocab: Vocab, path, meta: dict | None = None, half: bool = True
+) -> Path:
     """Save weights (float16 when ``half``, to stay small), vocabulary, sizes and ``meta``."""
-    state = {k: (v.half() if half and v.is_floating_point() else v).clone()
-             for k, v in model.state_dict().items()}
+    state = {
+        k: (v.half() if half and v.is_floating_point() else v).clone()
+        for k, v in model.state_dict().items()
+    }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"state_dict": state, "chars": vocab.chars, "config": model.config,
-                "meta": dict(meta or {})}, path)
+    torch.save(
+        {
+            "state_dict": state,
+            "chars": vocab.chars,
+            "config": model.config,
+            "meta": dict(meta or {}),
+        },
+        path,
+    )
     return path
 
 
@@ -233,8 +282,9 @@ def load_checkpoint(path=None):
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
     vocab = Vocab(ckpt["chars"])
     model = CharLSTM(**ckpt["config"], forget_bias=0.0)
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v
-                           for k, v in ckpt["state_dict"].items()})
+    model.load_state_dict(
+        {k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}
+    )
     model.eval()
     return model, vocab, ckpt.get("meta", {})
 
@@ -261,13 +311,29 @@ def main(argv=None):
     ids = vocab.encode(text)
     torch.manual_seed(args.seed)
     model = CharLSTM(len(vocab), args.hidden, args.embed)
-    hist = train_charlm(model, ids, steps=args.steps, batch_size=args.batch, seq_len=args.seq_len,
-                        lr=args.lr, seed=args.seed, progress=True, time_limit=args.time_limit)
+    hist = train_charlm(
+        model,
+        ids,
+        steps=args.steps,
+        batch_size=args.batch,
+        seq_len=args.seq_len,
+        lr=args.lr,
+        seed=args.seed,
+        progress=True,
+        time_limit=args.time_limit,
+    )
     loss = evaluate_loss(model, ids)
-    meta = {"steps": hist["steps"], "seconds": round(hist["seconds"], 1),
-            "eval_loss": round(loss, 4),
-            "batch": args.batch, "seq_len": args.seq_len, "lr": args.lr, "seed": args.seed,
-            "corpus": CORPUS, "torch": str(torch.__version__)}
+    meta = {
+        "steps": hist["steps"],
+        "seconds": round(hist["seconds"], 1),
+        "eval_loss": round(loss, 4),
+        "batch": args.batch,
+        "seq_len": args.seq_len,
+        "lr": args.lr,
+        "seed": args.seed,
+        "corpus": CORPUS,
+        "torch": str(torch.__version__),
+    }
     path = save_checkpoint(model, vocab, args.out, meta)
     print(f"saved {path} ({path.stat().st_size / 1e6:.2f} MB): {meta}")
     print(sample(model, vocab, "It is a truth", 300, temperature=0.7, seed=0))
@@ -280,8 +346,10 @@ if __name__ == "__main__":
 
 # ----------------------------------------------------------------------------- plots
 
-def plot_loss(losses, ax=None, window: int = 20, title: str | None = None,
-              label: str = "char-LSTM"):
+
+def plot_loss(
+    losses, ax=None, window: int = 20, title: str | None = None, label: str = "char-LSTM"
+):
     """Training cross-entropy per step (faint) and its running mean, with the uniform-guess line."""
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
@@ -292,8 +360,9 @@ def plot_loss(losses, ax=None, window: int = 20, title: str | None = None,
         _, ax = plt.subplots(figsize=(7.5, 3.6))
     losses = np.asarray(losses)
     ax.plot(losses, color=GATE_COLOURS["lstm"], alpha=0.3, lw=0.8)
-    ax.plot(smooth(losses, window), color=GATE_COLOURS["lstm"], lw=2,
-            label=f"{label} (running mean)")
+    ax.plot(
+        smooth(losses, window), color=GATE_COLOURS["lstm"], lw=2, label=f"{label} (running mean)"
+    )
     ax.set_xlabel("training step (one batch each)")
     ax.set_ylabel("cross-entropy (nats per character)")
     ax.set_title(title or "Character-level LSTM: training loss")

@@ -46,64 +46,127 @@ def _positive_int(text):
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="lstm-course",
-        description="Release, execute and grade the lstm_course notebooks.")
+        prog="lstm-course", description="Release, execute and grade the lstm_course notebooks."
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    r = sub.add_parser("release", help="write the student notebooks from solutions/",
-                       description="Write student notebooks from the solution notebooks: "
-                       "solution regions replaced by stubs, outputs cleared, metadata clean.")
-    r.add_argument("--solutions", default="solutions", metavar="DIR",
-                   help="folder of solution notebooks (default: solutions)")
-    r.add_argument("--out", default="notebooks", metavar="DIR",
-                   help="folder for the student notebooks (default: notebooks)")
-    r.add_argument("--check", action="store_true",
-                   help="write nothing; exit 1 listing the notebooks that are out of sync")
+    r = sub.add_parser(
+        "release",
+        help="write the student notebooks from solutions/",
+        description="Write student notebooks from the solution notebooks: "
+        "solution regions replaced by stubs, outputs cleared, metadata clean.",
+    )
+    r.add_argument(
+        "--solutions",
+        default="solutions",
+        metavar="DIR",
+        help="folder of solution notebooks (default: solutions)",
+    )
+    r.add_argument(
+        "--out",
+        default="notebooks",
+        metavar="DIR",
+        help="folder for the student notebooks (default: notebooks)",
+    )
+    r.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 listing the notebooks that are out of sync",
+    )
 
-    e = sub.add_parser("execute", help="re-execute solution notebooks in place (refresh outputs)",
-                       description="Run each notebook top to bottom in a fresh kernel (working "
-                       "folder: the notebook's) and save it with its new outputs.")
+    e = sub.add_parser(
+        "execute",
+        help="re-execute solution notebooks in place (refresh outputs)",
+        description="Run each notebook top to bottom in a fresh kernel (working "
+        "folder: the notebook's) and save it with its new outputs.",
+    )
     e.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
-    e.add_argument("--timeout", type=_positive_float, default=600, metavar="SECONDS",
-                   help="per-cell time limit (default: 600)")
+    e.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=600,
+        metavar="SECONDS",
+        help="per-cell time limit (default: 600)",
+    )
 
-    g = sub.add_parser("grade", help="grade learner notebooks into a gradebook CSV",
-                       description="Grade learner notebooks (files or folders of .ipynb), each "
-                       "in a fresh kernel, judged outside the learner's process.")
-    g.add_argument("submissions", nargs="+", metavar="SUBMISSION",
-                   help="notebook files or folders (searched recursively for .ipynb)")
+    g = sub.add_parser(
+        "grade",
+        help="grade learner notebooks into a gradebook CSV",
+        description="Grade learner notebooks (files or folders of .ipynb), each "
+        "in a fresh kernel, judged outside the learner's process.",
+    )
+    g.add_argument(
+        "submissions",
+        nargs="+",
+        metavar="SUBMISSION",
+        help="notebook files or folders (searched recursively for .ipynb)",
+    )
     g.add_argument("--out", required=True, metavar="CSV", help="the gradebook to write")
-    g.add_argument("--jobs", "-j", type=_positive_int, default=min(4, os.cpu_count() or 1),
-                   metavar="N", help="submissions graded at the same time (default: CPUs, max 4)")
-    g.add_argument("--timeout", type=_positive_float, default=30.0, metavar="SECONDS",
-                   help="time limit per cell and per exercise's tests (default: 30)")
-    g.add_argument("--notebook-timeout", type=_positive_float, default=300.0, metavar="SECONDS",
-                   help="time limit for one whole submission (default: 300)")
-    g.add_argument("--lesson", metavar="NOTEBOOK",
-                   help="only accept this lesson, e.g. 01_learn_gate (others: invalid-notebook)")
-    g.add_argument("--feedback", metavar="DIR",
-                   help="folder for the feedback files (default: next to the CSV, "
-                   "<name>-feedback/)")
-    g.add_argument("--no-cache", action="store_true",
-                   help="grade everything again, even submissions graded before")
+    g.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=min(4, os.cpu_count() or 1),
+        metavar="N",
+        help="submissions graded at the same time (default: CPUs, max 4)",
+    )
+    g.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="time limit per cell and per exercise's tests (default: 30)",
+    )
+    g.add_argument(
+        "--notebook-timeout",
+        type=_positive_float,
+        default=300.0,
+        metavar="SECONDS",
+        help="time limit for one whole submission (default: 300)",
+    )
+    g.add_argument(
+        "--lesson",
+        metavar="NOTEBOOK",
+        help="only accept this lesson, e.g. 01_learn_gate (others: invalid-notebook)",
+    )
+    g.add_argument(
+        "--feedback",
+        metavar="DIR",
+        help="folder for the feedback files (default: next to the CSV, <name>-feedback/)",
+    )
+    g.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="grade everything again, even submissions graded before",
+    )
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--quiet", "-q", action="store_true", help="no summary table")
 
-    c = sub.add_parser("check", help="self-check one saved notebook (what the grader will say)",
-                       description="Grade one saved notebook exactly as the instructor's grader "
-                       "does and print the result. Save the notebook first.")
+    c = sub.add_parser(
+        "check",
+        help="self-check one saved notebook (what the grader will say)",
+        description="Grade one saved notebook exactly as the instructor's grader "
+        "does and print the result. Save the notebook first.",
+    )
     c.add_argument("notebook", metavar="NOTEBOOK")
-    c.add_argument("--timeout", type=_positive_float, default=30.0, metavar="SECONDS",
-                   help="time limit per cell and per exercise's tests (default: 30)")
+    c.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="time limit per cell and per exercise's tests (default: 30)",
+    )
     c.add_argument("--notebook-timeout", type=_positive_float, default=300.0, metavar="SECONDS")
     return p
 
 
 # --------------------------------------------------------------------------- commands
 
+
 def cmd_release(args) -> int:
     from .release import MarkerError, out_of_sync, release
+
     solutions = Path(args.solutions)
     if not solutions.is_dir():
         raise CLIError(f"no such folder: {solutions}")
@@ -113,8 +176,10 @@ def cmd_release(args) -> int:
         if args.check:
             problems = out_of_sync(solutions, args.out)
             if problems:
-                print(f"{args.out}/ is out of sync with {solutions}/ "
-                      f"(run: lstm-course release --out {args.out}):")
+                print(
+                    f"{args.out}/ is out of sync with {solutions}/ "
+                    f"(run: lstm-course release --out {args.out}):"
+                )
                 for line in problems:
                     print(f"  {line}")
                 return 1
@@ -142,12 +207,15 @@ def cmd_execute(args) -> int:
         try:
             nb = nbformat.read(path, as_version=4)
         except Exception as exc:  # noqa: BLE001
-            print(f"{path}: not a readable notebook ({type(exc).__name__}: {exc})",
-                  file=sys.stderr)
+            print(f"{path}: not a readable notebook ({type(exc).__name__}: {exc})", file=sys.stderr)
             failed += 1
             continue
-        client = NotebookClient(nb, timeout=args.timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent or ".")}})
+        client = NotebookClient(
+            nb,
+            timeout=args.timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent or ".")}},
+        )
         try:
             client.execute()
         except CellExecutionError as exc:
@@ -155,6 +223,7 @@ def cmd_execute(args) -> int:
             failed += 1
             continue
         from .release import dumps
+
         tmp = path.with_suffix(".ipynb.tmp")
         tmp.write_text(dumps(nb), encoding="utf-8")
         tmp.replace(path)
@@ -173,21 +242,33 @@ def cmd_grade(args) -> int:
     if out.is_dir():
         raise CLIError(f"--out must be a CSV file name, not a folder: {out}")
     try:
-        run = grade_paths(args.submissions, out, jobs=args.jobs, limits=limits,
-                          lesson=args.lesson, use_cache=not args.no_cache,
-                          feedback_dir=args.feedback, progress=not args.no_progress)
+        run = grade_paths(
+            args.submissions,
+            out,
+            jobs=args.jobs,
+            limits=limits,
+            lesson=args.lesson,
+            use_cache=not args.no_cache,
+            feedback_dir=args.feedback,
+            progress=not args.no_progress,
+        )
     except MissingPath as exc:
         raise CLIError(str(exc)) from None
     except KeyboardInterrupt:
-        print(f"\ninterrupted: the rows of every finished submission are in {out}; run the "
-              "same command again to grade the rest", file=sys.stderr)
+        print(
+            f"\ninterrupted: the rows of every finished submission are in {out}; run the "
+            "same command again to grade the rest",
+            file=sys.stderr,
+        )
         return 130
     if not run.n_submissions:
         print("no notebooks found (nothing to grade)", file=sys.stderr)
     if not args.quiet:
         print(summary_text(run.rows, run.n_submissions))
-        print(f"\n{len(run.graded)} graded, {len(run.from_cache)} from the cache, "
-              f"{len(run.invalid)} invalid, in {run.seconds:.1f} s; gradebook: {out}")
+        print(
+            f"\n{len(run.graded)} graded, {len(run.from_cache)} from the cache, "
+            f"{len(run.invalid)} invalid, in {run.seconds:.1f} s; gradebook: {out}"
+        )
     return 0
 
 
@@ -214,8 +295,7 @@ def cmd_check(args) -> int:
     return 0 if rows and all(r["status"] == "passed" for r in rows) else 1
 
 
-COMMANDS = {"release": cmd_release, "execute": cmd_execute, "grade": cmd_grade,
-            "check": cmd_check}
+COMMANDS = {"release": cmd_release, "execute": cmd_execute, "grade": cmd_grade, "check": cmd_check}
 
 
 def main(argv=None) -> int:
@@ -231,8 +311,11 @@ def main(argv=None) -> int:
     except Exception as exc:  # noqa: BLE001 - a bug: say so in one line (traceback on request)
         if os.environ.get("LSTM_COURSE_DEBUG"):
             raise
-        parser.exit(1, f"{parser.prog} {args.command}: internal error: {type(exc).__name__}: "
-                       f"{exc}\n(set LSTM_COURSE_DEBUG=1 to see the traceback)\n")
+        parser.exit(
+            1,
+            f"{parser.prog} {args.command}: internal error: {type(exc).__name__}: "
+            f"{exc}\n(set LSTM_COURSE_DEBUG=1 to see the traceback)\n",
+        )
 
 
 if __name__ == "__main__":

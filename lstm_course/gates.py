@@ -20,6 +20,9 @@ from .activations import sigmoid, tanh
 
 __all__ = ["concat", "learn_gate", "forget_gate", "remember_gate", "use_gate", "standard_use_gate"]
 
+# The equations are laid out by hand (shape comments aligned): keep the formatter off.
+# fmt: off
+
 
 def concat(stm, event):
     """[STM, E]: (B, H) and (B, D) -> (B, H+D), the STM first."""

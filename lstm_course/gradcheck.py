@@ -49,8 +49,15 @@ def numerical_gradient(f, x, df, h: float = 1e-5):
     return grad
 
 
-def gradient_check(params: LSTMParams, events, stm0=None, ltm0=None, variant: str = "lesson",
-                   h: float = 1e-5, seed=0) -> dict:
+def gradient_check(
+    params: LSTMParams,
+    events,
+    stm0=None,
+    ltm0=None,
+    variant: str = "lesson",
+    h: float = 1e-5,
+    seed=0,
+) -> dict:
     """Compare lstm_backward with central differences on a random linear loss.
 
     The loss is sum(stms * G) + sum(stm_T * g_h) + sum(ltm_T * g_c) with random G, g_h, g_c.
@@ -78,5 +85,7 @@ def gradient_check(params: LSTMParams, events, stm0=None, ltm0=None, variant: st
     if variant == "standard":
         inputs.pop("W_u", None)
         inputs.pop("b_u", None)
-    return {name: rel_error(numerical_gradient(loss, arr, np.ones(()), h), analytic[name])
-            for name, arr in inputs.items()}
+    return {
+        name: rel_error(numerical_gradient(loss, arr, np.ones(()), h), analytic[name])
+        for name, arr in inputs.items()
+    }

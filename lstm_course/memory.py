@@ -29,8 +29,15 @@ from .activations import sigmoid
 from .params import init_params
 from .sequence import lstm_forward
 
-__all__ = ["forget_products", "forget_factor", "carousel_gradient_constant", "memory_length",
-           "lstm_carousel_gradient", "rnn_gradient", "gradient_vs_lag"]
+__all__ = [
+    "forget_products",
+    "forget_factor",
+    "carousel_gradient_constant",
+    "memory_length",
+    "lstm_carousel_gradient",
+    "rnn_gradient",
+    "gradient_vs_lag",
+]
 
 
 def forget_products(forget) -> np.ndarray:
@@ -64,7 +71,7 @@ def memory_length(forget_bias, fraction: float = 0.5) -> np.ndarray:
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"fraction must be in (0, 1), got {fraction}")
     b = np.asarray(forget_bias, dtype=np.float64)
-    log_f = -np.logaddexp(0.0, -b)   # log(sigmoid(b)), stable for large |b|
+    log_f = -np.logaddexp(0.0, -b)  # log(sigmoid(b)), stable for large |b|
     return np.log(fraction) / log_f
 
 
@@ -72,9 +79,15 @@ def _random_events(batch, T, D, rng, scale):
     return scale * rng.standard_normal((batch, T, D))
 
 
-def lstm_carousel_gradient(T: int = 100, forget_bias: float = 1.0, hidden_size: int = 32,
-                           input_size: int = 4, batch: int = 8, seed: int = 0,
-                           input_scale: float = 1.0) -> np.ndarray:
+def lstm_carousel_gradient(
+    T: int = 100,
+    forget_bias: float = 1.0,
+    hidden_size: int = 32,
+    input_size: int = 4,
+    batch: int = 8,
+    seed: int = 0,
+    input_scale: float = 1.0,
+) -> np.ndarray:
     """dLTM_T / dLTM_{T-k} along the carousel for a random standard LSTM, k = 0..T.
 
     Runs lstm_forward (init_params with ``forget_bias`` added to b_f, PyTorch's default init
@@ -85,28 +98,36 @@ def lstm_carousel_gradient(T: int = 100, forget_bias: float = 1.0, hidden_size: 
     params = init_params(input_size, hidden_size, "standard", seed=rng, forget_bias=forget_bias)
     events = _random_events(batch, T, input_size, rng, input_scale)
     _, _, cache = lstm_forward(events, params, variant="standard", return_cache=True)
-    f = np.stack([c["f"] for c in cache["steps"]])          # (T, B, H)
-    prods = forget_products(f)                               # (T+1, B, H)
-    return np.sqrt(np.mean(prods ** 2, axis=(1, 2)))
+    f = np.stack([c["f"] for c in cache["steps"]])  # (T, B, H)
+    prods = forget_products(f)  # (T+1, B, H)
+    return np.sqrt(np.mean(prods**2, axis=(1, 2)))
 
 
-def rnn_gradient(T: int = 100, hidden_size: int = 32, seed: int = 0,
-                 weight_scale: float = 1.0) -> np.ndarray:
+def rnn_gradient(
+    T: int = 100, hidden_size: int = 32, seed: int = 0, weight_scale: float = 1.0
+) -> np.ndarray:
     """The plain tanh RNN's curve, from lstm_course.rnn (notebook 00): ||dSTM_T / dE_{T-k}||
     for k = 0..T-1, divided by its k = 0 value so it starts at 1 like the carousel's."""
     _, norms = rnn.gradient_vs_lag(weight_scale, T, hidden_size=hidden_size, seed=seed)
     return norms / norms[0]
 
 
-def gradient_vs_lag(T: int = 100, forget_bias: float = 1.0, hidden_size: int = 32,
-                    seed: int = 0, weight_scale: float = 1.0) -> dict:
+def gradient_vs_lag(
+    T: int = 100,
+    forget_bias: float = 1.0,
+    hidden_size: int = 32,
+    seed: int = 0,
+    weight_scale: float = 1.0,
+) -> dict:
     """Both curves for one plot, k = 0..T-1: {'lag', 'lstm' (carousel: products of the LSTM's
     forget factors), 'rnn' (plain tanh RNN, relative to k = 0), 'constant' (sigmoid(b_f)^k)}."""
     lags = np.arange(T)
-    return {"lag": lags,
-            "lstm": lstm_carousel_gradient(T, forget_bias, hidden_size, seed=seed)[:T],
-            "rnn": rnn_gradient(T, hidden_size, seed=seed, weight_scale=weight_scale),
-            "constant": carousel_gradient_constant(lags, forget_bias)}
+    return {
+        "lag": lags,
+        "lstm": lstm_carousel_gradient(T, forget_bias, hidden_size, seed=seed)[:T],
+        "rnn": rnn_gradient(T, hidden_size, seed=seed, weight_scale=weight_scale),
+        "constant": carousel_gradient_constant(lags, forget_bias),
+    }
 
 
 def plot_carousel(data: dict, ax=None, forget_bias: float | None = None, title: str | None = None):
@@ -119,13 +140,28 @@ def plot_carousel(data: dict, ax=None, forget_bias: float | None = None, title: 
         _, ax = plt.subplots(figsize=(7.5, 3.8))
     tiny = 1e-30
     bias = "" if forget_bias is None else f", $b_f$ = {forget_bias:+.1f}"
-    ax.semilogy(data["lag"], np.maximum(data["lstm"], tiny), color=GATE_COLOURS["forget"], lw=2.5,
-                label=r"LSTM: $\partial LTM_T / \partial LTM_{T-k}$ = product of forget factors"
-                      + bias)
-    ax.semilogy(data["lag"], np.maximum(data["constant"], tiny), color=GATE_COLOURS["forget"],
-                lw=1, ls="--", label=r"$\sigma(b_f)^k$ (forget factor with zero input)")
-    ax.semilogy(data["lag"], np.maximum(data["rnn"], tiny), color=GATE_COLOURS["rnn"], lw=2,
-                label=r"plain tanh RNN: $\|\partial h_T / \partial x_{T-k}\|$ (relative)")
+    ax.semilogy(
+        data["lag"],
+        np.maximum(data["lstm"], tiny),
+        color=GATE_COLOURS["forget"],
+        lw=2.5,
+        label=r"LSTM: $\partial LTM_T / \partial LTM_{T-k}$ = product of forget factors" + bias,
+    )
+    ax.semilogy(
+        data["lag"],
+        np.maximum(data["constant"], tiny),
+        color=GATE_COLOURS["forget"],
+        lw=1,
+        ls="--",
+        label=r"$\sigma(b_f)^k$ (forget factor with zero input)",
+    )
+    ax.semilogy(
+        data["lag"],
+        np.maximum(data["rnn"], tiny),
+        color=GATE_COLOURS["rnn"],
+        lw=2,
+        label=r"plain tanh RNN: $\|\partial h_T / \partial x_{T-k}\|$ (relative)",
+    )
     ax.set_ylim(1e-12, 2.0)
     ax.set_xlabel("k: steps back in time")
     ax.set_ylabel("gradient size (log scale, 1 at k = 0)")

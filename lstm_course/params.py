@@ -96,8 +96,14 @@ class LSTMParams:
         return self
 
 
-def init_params(input_size: int, hidden_size: int, variant: str = "lesson", seed=None,
-                dtype=np.float64, forget_bias: float = 0.0) -> LSTMParams:
+def init_params(
+    input_size: int,
+    hidden_size: int,
+    variant: str = "lesson",
+    seed=None,
+    dtype=np.float64,
+    forget_bias: float = 0.0,
+) -> LSTMParams:
     """Random parameters, PyTorch's default init: every entry ~ U(-1/sqrt(H), 1/sqrt(H)).
 
     input_size = D (Event width), hidden_size = H (STM/LTM width). ``forget_bias`` is added
@@ -114,9 +120,18 @@ def init_params(input_size: int, hidden_size: int, variant: str = "lesson", seed
     def u(*shape):
         return rng.uniform(-k, k, size=shape).astype(dtype)
 
-    p = dict(W_n=u(H + D, H), b_n=u(H), W_i=u(H + D, H), b_i=u(H), W_f=u(H + D, H),
-             b_f=u(H) + np.asarray(forget_bias, dtype), W_u=u(H, H), b_u=u(H),
-             W_v=u(H + D, H), b_v=u(H))
+    p = dict(
+        W_n=u(H + D, H),
+        b_n=u(H),
+        W_i=u(H + D, H),
+        b_i=u(H),
+        W_f=u(H + D, H),
+        b_f=u(H) + np.asarray(forget_bias, dtype),
+        W_u=u(H, H),
+        b_u=u(H),
+        W_v=u(H + D, H),
+        b_v=u(H),
+    )
     if variant == "standard":
         p["W_u"] = p["b_u"] = None
     return LSTMParams(**p)

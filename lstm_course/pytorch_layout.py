@@ -33,18 +33,31 @@ def params_from_pytorch(weight_ih, weight_hh, bias_ih, bias_hh) -> LSTMParams:
     weight_ih, weight_hh = np.asarray(weight_ih), np.asarray(weight_hh)
     bias_ih, bias_hh = np.asarray(bias_ih), np.asarray(bias_hh)
     H, D = weight_hh.shape[-1], weight_ih.shape[-1]
-    if (weight_ih.shape != (4 * H, D) or weight_hh.shape != (4 * H, H)
-            or bias_ih.shape != (4 * H,) or bias_hh.shape != (4 * H,)):
-        raise ValueError(f"expected weight_ih (4H, D), weight_hh (4H, H), biases (4H,); got "
-                         f"{weight_ih.shape}, {weight_hh.shape}, {bias_ih.shape}, {bias_hh.shape}")
-    W = np.concatenate([weight_hh, weight_ih], axis=1).T   # (H+D, 4H): STM rows, then Event rows
-    b = bias_ih + bias_hh                                  # (4H,)
+    if (
+        weight_ih.shape != (4 * H, D)
+        or weight_hh.shape != (4 * H, H)
+        or bias_ih.shape != (4 * H,)
+        or bias_hh.shape != (4 * H,)
+    ):
+        raise ValueError(
+            f"expected weight_ih (4H, D), weight_hh (4H, H), biases (4H,); got "
+            f"{weight_ih.shape}, {weight_hh.shape}, {bias_ih.shape}, {bias_hh.shape}"
+        )
+    W = np.concatenate([weight_hh, weight_ih], axis=1).T  # (H+D, 4H): STM rows, then Event rows
+    b = bias_ih + bias_hh  # (4H,)
     i, f, g, o = (slice(k * H, (k + 1) * H) for k in range(4))
-    return LSTMParams(W_n=W[:, g].copy(), b_n=b[g].copy(),
-                      W_i=W[:, i].copy(), b_i=b[i].copy(),
-                      W_f=W[:, f].copy(), b_f=b[f].copy(),
-                      W_u=None, b_u=None,
-                      W_v=W[:, o].copy(), b_v=b[o].copy())
+    return LSTMParams(
+        W_n=W[:, g].copy(),
+        b_n=b[g].copy(),
+        W_i=W[:, i].copy(),
+        b_i=b[i].copy(),
+        W_f=W[:, f].copy(),
+        b_f=b[f].copy(),
+        W_u=None,
+        b_u=None,
+        W_v=W[:, o].copy(),
+        b_v=b[o].copy(),
+    )
 
 
 def pytorch_from_params(params: LSTMParams):
@@ -55,11 +68,13 @@ def pytorch_from_params(params: LSTMParams):
     to drop it knowingly).
     """
     if params.W_u is not None or params.b_u is not None:
-        raise ValueError("PyTorch's nn.LSTM is the standard variant and has no W_u/b_u; "
-                         "call params.with_variant('standard') to drop them")
+        raise ValueError(
+            "PyTorch's nn.LSTM is the standard variant and has no W_u/b_u; "
+            "call params.with_variant('standard') to drop them"
+        )
     H = params.hidden_size
     W = np.concatenate([params.W_i, params.W_f, params.W_n, params.W_v], axis=1)  # (H+D, 4H)
     bias_ih = np.concatenate([params.b_i, params.b_f, params.b_n, params.b_v])
-    weight_hh = np.ascontiguousarray(W[:H].T)   # (4H, H)
-    weight_ih = np.ascontiguousarray(W[H:].T)   # (4H, D)
+    weight_hh = np.ascontiguousarray(W[:H].T)  # (4H, H)
+    weight_ih = np.ascontiguousarray(W[H:].T)  # (4H, D)
     return weight_ih, weight_hh, bias_ih, np.zeros_like(bias_ih)

@@ -23,8 +23,16 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["MarkerError", "strip_solution_source", "make_student_notebook", "release",
-           "out_of_sync", "read_notebook", "dumps", "STUB_MESSAGE"]
+__all__ = [
+    "MarkerError",
+    "strip_solution_source",
+    "make_student_notebook",
+    "release",
+    "out_of_sync",
+    "read_notebook",
+    "dumps",
+    "STUB_MESSAGE",
+]
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)#+\s*BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*#+\s*END SOLUTION\s*$")
@@ -65,8 +73,9 @@ def has_solution(source: str) -> bool:
     return any(BEGIN.match(line) for line in source.splitlines()) or bool(MD_REGION.search(source))
 
 
-def make_student_notebook(nb: nbformat.NotebookNode,
-                          name: str = "notebook") -> nbformat.NotebookNode:
+def make_student_notebook(
+    nb: nbformat.NotebookNode, name: str = "notebook"
+) -> nbformat.NotebookNode:
     """The student version of a solution notebook (a new object; `nb` is not modified)."""
     student = nbformat.v4.new_notebook()
     student.metadata = {k: v for k, v in nb.metadata.items() if k in KEEP_NB_METADATA}
@@ -95,12 +104,14 @@ def dumps(nb) -> str:
     make_student_notebook built from nbformat's own constructors (validation is the slow part).
     """
     from nbformat.v4 import nbjson
+
     return nbjson.writes(nb).rstrip("\n") + "\n"
 
 
 def read_notebook(path) -> nbformat.NotebookNode:
     """Read a v4 notebook without schema validation (the slow part); others via nbformat."""
     from nbformat.v4 import nbjson
+
     text = Path(path).read_text(encoding="utf-8")
     raw = json.loads(text)
     if isinstance(raw, dict) and raw.get("nbformat") == 4:

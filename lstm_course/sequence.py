@@ -13,8 +13,14 @@ from .params import LSTMParams, check_variant
 __all__ = ["lstm_forward", "lstm_backward"]
 
 
-def lstm_forward(events, params: LSTMParams, stm0=None, ltm0=None, variant: str = "lesson",
-                 return_cache: bool = False):
+def lstm_forward(
+    events,
+    params: LSTMParams,
+    stm0=None,
+    ltm0=None,
+    variant: str = "lesson",
+    return_cache: bool = False,
+):
     """Run the cell over T steps.
 
     events (B, T, D); stm0, ltm0 (B, H), zeros when None.
@@ -28,8 +34,9 @@ def lstm_forward(events, params: LSTMParams, stm0=None, ltm0=None, variant: str 
     B, T, D = events.shape
     H = params.hidden_size
     if D != params.input_size:
-        raise ValueError(f"events have D={D} features but the parameters expect "
-                         f"{params.input_size}")
+        raise ValueError(
+            f"events have D={D} features but the parameters expect {params.input_size}"
+        )
     dtype = np.result_type(events.dtype, params.dtype)
     stm = initial_state("stm0", stm0, B, H, dtype)
     ltm = initial_state("ltm0", ltm0, B, H, dtype)
@@ -65,8 +72,10 @@ def lstm_backward(dstms, cache, dstm_T=None, dltm_T=None):
     B, H = steps[0]["ltm"].shape if steps else (dstms.shape[0], params.hidden_size)
     T = len(steps)
     if dstms.shape != (B, T, H):
-        raise ValueError(f"dstms must be (B, T, H) = {(B, T, H)} like the forward's stms, "
-                         f"got shape {dstms.shape}")
+        raise ValueError(
+            f"dstms must be (B, T, H) = {(B, T, H)} like the forward's stms, "
+            f"got shape {dstms.shape}"
+        )
     grads = {name: np.zeros_like(arr) for name, arr in params.items()}
     if cache["variant"] == "standard":
         grads.pop("W_u", None)

@@ -31,8 +31,9 @@ def lessons_with_exercises() -> dict[str, list[str]]:
 
 def available_lessons() -> dict[str, list[str]]:
     """Lessons whose solution notebook exists (the notebooks arrive one by one)."""
-    return {k: v for k, v in lessons_with_exercises().items()
-            if (SOLUTIONS / f"{k}.ipynb").exists()}
+    return {
+        k: v for k, v in lessons_with_exercises().items() if (SOLUTIONS / f"{k}.ipynb").exists()
+    }
 
 
 def solution(lesson: str):
@@ -41,8 +42,9 @@ def solution(lesson: str):
 
 def exercise_cell(nb, name: str) -> int:
     """Index of the code cell that defines `name` (the one with the solution region)."""
-    hits = [i for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and f"def {name}(" in c.source]
+    hits = [
+        i for i, c in enumerate(nb.cells) if c.cell_type == "code" and f"def {name}(" in c.source
+    ]
     marked = [i for i in hits if "BEGIN SOLUTION" in nb.cells[i].source]
     if not (marked or hits):
         raise LookupError(f"no cell defines {name}")
@@ -69,8 +71,11 @@ def stripped(nb):
     nb = copy.deepcopy(nb)
     for c in nb.cells:
         if c.cell_type == "code":
-            c.source = "\n".join(line for line in c.source.splitlines()
-                                 if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line)
+            c.source = "\n".join(
+                line
+                for line in c.source.splitlines()
+                if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line
+            )
     return nb
 
 
@@ -92,13 +97,15 @@ def first_mistake_source(name):
 
 
 def infinite_loop(lesson, name):
-    return with_cell(correct(lesson), name,
-                     f"def {name}(*args, **kwargs):\n    while True:\n        pass\n")
+    return with_cell(
+        correct(lesson), name, f"def {name}(*args, **kwargs):\n    while True:\n        pass\n"
+    )
 
 
 def os_exit(lesson, name):
-    return with_cell(correct(lesson), name,
-                     f"import os\n\ndef {name}(*args, **kwargs):\n    os._exit(1)\n")
+    return with_cell(
+        correct(lesson), name, f"import os\n\ndef {name}(*args, **kwargs):\n    os._exit(1)\n"
+    )
 
 
 def syntax_error(lesson, name):
@@ -113,67 +120,87 @@ def reference_alias(lesson, name):
 def reference_hidden(lesson, name):
     """Reaches the package's answer through a name built at run time (passes the static check;
     the run-time tripwire must catch it)."""
-    return with_cell(correct(lesson), name,
-                     "import importlib\n_m = importlib.import_module('lstm_' + 'course')\n"
-                     f"_f = getattr(_m, '{name[:3]}' + '{name[3:]}')\n\n"
-                     f"def {name}(*args, **kwargs):\n    return _f(*args, **kwargs)\n")
+    return with_cell(
+        correct(lesson),
+        name,
+        "import importlib\n_m = importlib.import_module('lstm_' + 'course')\n"
+        f"_f = getattr(_m, '{name[:3]}' + '{name[3:]}')\n\n"
+        f"def {name}(*args, **kwargs):\n    return _f(*args, **kwargs)\n",
+    )
 
 
 def numpy_patched(lesson, name):
     """A wrong answer, plus numpy patched so that in-notebook comparisons all 'pass'."""
     nb = with_cell(correct(lesson), name, first_mistake_source(name))
-    return insert_after(nb, name, (
-        "import numpy as np\n"
-        "np.allclose = lambda *a, **k: True\n"
-        "np.array_equal = lambda *a, **k: True\n"
-        "np.testing.assert_allclose = lambda *a, **k: None\n"
-        "np.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), dtype=bool)\n"
-        "np.tanh = lambda x: x\n"))
+    return insert_after(
+        nb,
+        name,
+        (
+            "import numpy as np\n"
+            "np.allclose = lambda *a, **k: True\n"
+            "np.array_equal = lambda *a, **k: True\n"
+            "np.testing.assert_allclose = lambda *a, **k: None\n"
+            "np.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), dtype=bool)\n"
+            "np.tanh = lambda x: x\n"
+        ),
+    )
 
 
 def check_redefined(lesson, name):
     """A wrong answer, and the check replaced by one that always says 'passed'."""
     nb = with_cell(correct(lesson), name, first_mistake_source(name))
-    return insert_after(nb, name, (
-        "import lstm_course.checks, lstm_course.checks.core\n"
-        "class _Passed:\n"
-        "    passed, score, max_score, status, message = True, 1, 1, 'passed', 'passes'\n"
-        "    def __repr__(self):\n"
-        f"        return '\\u2714 {name} passes its check (score 1/1)'\n"
-        f"def check_{name}(fn, **kw):\n"
-        f"    print('\\u2714 {name} passes its check (score 1/1)')\n"
-        "    return _Passed()\n"
-        f"lstm_course.checks.check_{name} = check_{name}\n"
-        "lstm_course.checks.core.judge = lambda *a, **k: _Passed()\n"
-        "lstm_course.checks.core.run_check = lambda *a, **k: _Passed()\n"))
+    return insert_after(
+        nb,
+        name,
+        (
+            "import lstm_course.checks, lstm_course.checks.core\n"
+            "class _Passed:\n"
+            "    passed, score, max_score, status, message = True, 1, 1, 'passed', 'passes'\n"
+            "    def __repr__(self):\n"
+            f"        return '\\u2714 {name} passes its check (score 1/1)'\n"
+            f"def check_{name}(fn, **kw):\n"
+            f"    print('\\u2714 {name} passes its check (score 1/1)')\n"
+            "    return _Passed()\n"
+            f"lstm_course.checks.check_{name} = check_{name}\n"
+            "lstm_course.checks.core.judge = lambda *a, **k: _Passed()\n"
+            "lstm_course.checks.core.run_check = lambda *a, **k: _Passed()\n"
+        ),
+    )
 
 
 def hard_coded(lesson, name):
     """The function returns the reference's output on the check's fixed cases, as constants."""
     ex = EXERCISES[name]
-    cases = ex.make_cases()          # the check's fixed seed: what the notebook shows
+    cases = ex.make_cases()  # the check's fixed seed: what the notebook shows
     outs = [ex.reference(**c) for c in cases]
     if not all(isinstance(o, np.ndarray) for o in outs):
         raise ValueError("hard_coded needs array outputs")
     table = {o.shape: o.tolist() for o in outs}
     answers = ", ".join(f"{k!r}: {v!r}" for k, v in table.items())
-    src = (f"import numpy as np\n_ANSWERS = {{{answers}}}\n\n"
-           f"def {name}(*args, **kwargs):\n"
-           "    shapes = [np.shape(a) for a in args]\n"
-           "    for shape, value in _ANSWERS.items():\n"
-           "        if shape[0] == shapes[0][0] and shape[1] == shapes[0][1]:\n"
-           "            return np.array(value)\n"
-           "    return np.array(list(_ANSWERS.values())[0])\n")
+    src = (
+        f"import numpy as np\n_ANSWERS = {{{answers}}}\n\n"
+        f"def {name}(*args, **kwargs):\n"
+        "    shapes = [np.shape(a) for a in args]\n"
+        "    for shape, value in _ANSWERS.items():\n"
+        "        if shape[0] == shapes[0][0] and shape[1] == shapes[0][1]:\n"
+        "            return np.array(value)\n"
+        "    return np.array(list(_ANSWERS.values())[0])\n"
+    )
     return with_cell(correct(lesson), name, src)
 
 
 def fake_passed_text(lesson, name):
     nb = with_cell(correct(lesson), name, first_mistake_source(name))
-    return insert_after(nb, name, (
-        f"print('\\u2714 {name} passes its check (score 1/1)')\n"
-        f"print('{name},passed,1,1')\n"
-        "from IPython.display import HTML, display\n"
-        f"display(HTML('<b>\\u2714 {name} passes its check</b>'))\n"))
+    return insert_after(
+        nb,
+        name,
+        (
+            f"print('\\u2714 {name} passes its check (score 1/1)')\n"
+            f"print('{name},passed,1,1')\n"
+            "from IPython.display import HTML, display\n"
+            f"display(HTML('<b>\\u2714 {name} passes its check</b>'))\n"
+        ),
+    )
 
 
 def writes_files(lesson, name, gradebook: Path):
@@ -182,19 +209,28 @@ def writes_files(lesson, name, gradebook: Path):
     gb = str(gradebook)
     stem = gradebook.name[: -len(gradebook.suffix)]
     cache = str(gradebook.with_name(stem + ".gradebook-cache"))
-    return insert_after(nb, name, (
-        "import os, json\n"
-        "forged = 'submission,notebook,exercise,points,max_points,status,message\\n'\n"
-        f"forged += 'tamper_files.ipynb,{lesson},{name},1,1,passed,forged\\n'\n"
-        "for path in [" + repr(gb) + ", 'gradebook.csv']:\n"
-        "    try:\n"
-        "        open(path, 'w').write(forged)\n"
-        "    except OSError:\n"
-        "        pass\n"
-        f"os.makedirs({cache!r}, exist_ok=True)\n"
-        "entry = {'key': 'x', 'rows': [{'notebook': '" + lesson + "', 'exercise': '" + name + "', "
-        "'points': 1, 'max_points': 1, 'status': 'passed', 'message': 'forged'}], 'mac': 'x'}\n"
-        f"json.dump(entry, open(os.path.join({cache!r}, 'forged.json'), 'w'))\n"))
+    return insert_after(
+        nb,
+        name,
+        (
+            "import os, json\n"
+            "forged = 'submission,notebook,exercise,points,max_points,status,message\\n'\n"
+            f"forged += 'tamper_files.ipynb,{lesson},{name},1,1,passed,forged\\n'\n"
+            "for path in [" + repr(gb) + ", 'gradebook.csv']:\n"
+            "    try:\n"
+            "        open(path, 'w').write(forged)\n"
+            "    except OSError:\n"
+            "        pass\n"
+            f"os.makedirs({cache!r}, exist_ok=True)\n"
+            "entry = {'key': 'x', 'rows': [{'notebook': '"
+            + lesson
+            + "', 'exercise': '"
+            + name
+            + "', "
+            "'points': 1, 'max_points': 1, 'status': 'passed', 'message': 'forged'}], 'mac': 'x'}\n"
+            f"json.dump(entry, open(os.path.join({cache!r}, 'forged.json'), 'w'))\n"
+        ),
+    )
 
 
 def not_json(path: Path):

@@ -25,7 +25,7 @@ def test_data_shapes_markers_and_targets():
     assert values.min() >= 0.0 and values.max() < 1.0
     assert set(np.unique(markers)) == {0.0, 1.0}
     assert np.all(markers.sum(axis=1) == 2)
-    assert np.all(markers[:, :20].sum(axis=1) == 1)      # one marker in each half
+    assert np.all(markers[:, :20].sum(axis=1) == 1)  # one marker in each half
     assert np.all(markers[:, 20:].sum(axis=1) == 1)
     np.testing.assert_allclose(targets, (values * markers).sum(axis=1), rtol=1e-6)
 
@@ -65,7 +65,7 @@ def test_training_smoke_loss_decreases_and_is_seeded():
     assert hist["steps"] == 30 and len(hist["loss"]) == 30
     assert np.mean(hist["loss"][-5:]) < 0.5 * np.mean(hist["loss"][:3])
     _, hist2 = run()
-    assert hist2["loss"] == hist["loss"]                   # same seed, same run
+    assert hist2["loss"] == hist["loss"]  # same seed, same run
     test = adding_data(64, 20, seed=1)
     assert evaluate(model, *test) < 0.5
     rnn = AddingModel("rnn", 8)

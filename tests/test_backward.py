@@ -76,8 +76,11 @@ def test_lstm_backward_matches_torch_autograd(variant):
     assert m.W_n.dtype == torch.float64
     xt, s0t, c0t = (torch.tensor(a, requires_grad=True) for a in (x, s0, c0))
     y, (hT, cT) = m(xt, (s0t, c0t))
-    loss = (y * torch.from_numpy(G)).sum() + (hT * torch.from_numpy(gh)).sum() \
+    loss = (
+        (y * torch.from_numpy(G)).sum()
+        + (hT * torch.from_numpy(gh)).sum()
         + (cT * torch.from_numpy(gc)).sum()
+    )
     loss.backward()
     theirs = {name: q.grad.numpy() for name, q in m.named_parameters()}
     theirs.update(events=xt.grad.numpy(), stm0=s0t.grad.numpy(), ltm0=c0t.grad.numpy())

@@ -28,6 +28,7 @@ def _one_torch_thread():
     yield
     torch.set_num_threads(before)
 
+
 TEXT = "the cat sat on the mat.\nthe dog sat on the log.\n" * 4
 
 
@@ -59,7 +60,7 @@ def test_batches_are_shifted_windows_and_seeded():
     ids = v.encode(TEXT)
     x, y = batches(ids, 5, 12, 0)
     assert x.shape == y.shape == (5, 12)
-    np.testing.assert_array_equal(x[:, 1:], y[:, :-1])      # targets = inputs shifted by one
+    np.testing.assert_array_equal(x[:, 1:], y[:, :-1])  # targets = inputs shifted by one
     for row_x, row_y in zip(x, y, strict=True):
         s = v.decode(row_x)
         assert s in TEXT and (s + v.decode(row_y)[-1]) in TEXT

@@ -15,8 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "lstm_course", *args], cwd=cwd or ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "lstm_course", *args],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_module_and_console_script_are_the_same_program():
@@ -30,16 +35,19 @@ def test_module_and_console_script_are_the_same_program():
     assert a.stdout.replace("__main__.py", "lstm-course") == b.stdout
 
 
-@pytest.mark.parametrize("args, words", [
-    ((), "required"),
-    (("frobnicate",), "invalid choice"),
-    (("grade", "x.ipynb"), "--out"),
-    (("grade", "x.ipynb", "--out", "g.csv", "--jobs", "0"), "at least 1"),
-    (("grade", "x.ipynb", "--out", "g.csv", "--jobs", "two"), "whole number"),
-    (("grade", "x.ipynb", "--out", "g.csv", "--timeout", "-1"), "more than 0"),
-    (("check",), "NOTEBOOK"),
-    (("release", "--bogus"), "unrecognized arguments"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ((), "required"),
+        (("frobnicate",), "invalid choice"),
+        (("grade", "x.ipynb"), "--out"),
+        (("grade", "x.ipynb", "--out", "g.csv", "--jobs", "0"), "at least 1"),
+        (("grade", "x.ipynb", "--out", "g.csv", "--jobs", "two"), "whole number"),
+        (("grade", "x.ipynb", "--out", "g.csv", "--timeout", "-1"), "more than 0"),
+        (("check",), "NOTEBOOK"),
+        (("release", "--bogus"), "unrecognized arguments"),
+    ],
+)
 def test_bad_usage_is_a_clear_message(args, words, capsys):
     with pytest.raises(SystemExit) as exc:
         main(list(args))
@@ -47,12 +55,15 @@ def test_bad_usage_is_a_clear_message(args, words, capsys):
     assert words in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, words", [
-    (("grade", "no/such/folder", "--out", "g.csv"), "no such file or folder: no/such/folder"),
-    (("check", "missing.ipynb"), "no such file: missing.ipynb"),
-    (("execute", "missing.ipynb"), "no such file: missing.ipynb"),
-    (("release", "--solutions", "nowhere"), "no such folder: nowhere"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("grade", "no/such/folder", "--out", "g.csv"), "no such file or folder: no/such/folder"),
+        (("check", "missing.ipynb"), "no such file: missing.ipynb"),
+        (("execute", "missing.ipynb"), "no such file: missing.ipynb"),
+        (("release", "--solutions", "nowhere"), "no such folder: nowhere"),
+    ],
+)
 def test_missing_files_are_a_clear_message(args, words, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exc:
@@ -80,8 +91,9 @@ def test_grade_an_empty_folder_writes_an_empty_gradebook(tmp_path):
     proc = run("grade", "subs", "--out", "g.csv", "--no-progress", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "no notebooks found" in proc.stderr
-    assert (tmp_path / "g.csv").read_text().strip() == \
-        "submission,notebook,exercise,points,max_points,status,message"
+    assert (
+        tmp_path / "g.csv"
+    ).read_text().strip() == "submission,notebook,exercise,points,max_points,status,message"
 
 
 def test_check_on_a_broken_file_says_why(tmp_path, monkeypatch, capsys):

@@ -68,8 +68,9 @@ def test_fused_standard_variant_of_lesson_params():
     """variant='standard' ignores W_u, as lstm_forward does."""
     p, x, *_ = _case("lesson", np.float64)
     stms, _, cache = fused_forward(x, p, variant="standard", return_cache=True)
-    np.testing.assert_allclose(stms, lstm_forward(x, p, variant="standard")[0], rtol=1e-12,
-                               atol=1e-13)
+    np.testing.assert_allclose(
+        stms, lstm_forward(x, p, variant="standard")[0], rtol=1e-12, atol=1e-13
+    )
     assert "W_u" not in fused_backward(np.ones_like(stms), cache)
 
 

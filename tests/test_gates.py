@@ -69,8 +69,9 @@ def test_standard_use_gate(setup):
     p, stm, ltm, event, x = setup
     new_ltm = ltm * 0.5 + 0.1
     want = sig(x @ p.W_v + p.b_v) * np.tanh(new_ltm)
-    np.testing.assert_allclose(standard_use_gate(new_ltm, stm, event, p.W_v, p.b_v), want,
-                               rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(
+        standard_use_gate(new_ltm, stm, event, p.W_v, p.b_v), want, rtol=1e-13, atol=1e-15
+    )
 
 
 @pytest.mark.parametrize("variant", ["lesson", "standard"])
@@ -78,7 +79,7 @@ def test_cell_equations(setup, variant):
     p, stm, ltm, event, x = setup
     i, f, o = (sig(x @ W + b) for W, b in ((p.W_i, p.b_i), (p.W_f, p.b_f), (p.W_v, p.b_v)))
     c = f * ltm + i * np.tanh(x @ p.W_n + p.b_n)
-    h = (np.tanh((f * ltm) @ p.W_u + p.b_u) * o if variant == "lesson" else o * np.tanh(c))
+    h = np.tanh((f * ltm) @ p.W_u + p.b_u) * o if variant == "lesson" else o * np.tanh(c)
     new_stm, new_ltm = lstm_cell(stm, ltm, event, p, variant)
     assert new_stm.shape == new_ltm.shape == stm.shape
     np.testing.assert_allclose(new_ltm, c, rtol=1e-12, atol=1e-14)
@@ -112,7 +113,7 @@ def test_sigmoid_matches_formula_and_keeps_shape():
     x = np.linspace(-30, 30, 24).reshape(2, 3, 4)
     np.testing.assert_allclose(sigmoid(x), sig(x), rtol=1e-14)
     assert sigmoid(x).shape == x.shape
-    assert sigmoid(np.array([0, 1])).dtype == np.float64   # ints become floats
+    assert sigmoid(np.array([0, 1])).dtype == np.float64  # ints become floats
     assert float(sigmoid(0.0)) == 0.5
     assert tanh is np.tanh
 
@@ -123,7 +124,7 @@ def test_init_params():
     assert p.W_u.shape == (4, 4) and p.b_n.shape == (4,)
     assert (p.input_size, p.hidden_size, p.variant) == (3, 4, "lesson")
     assert all(np.abs(a).max() <= 0.5 for n, a in p.items() if n != "b_f")
-    assert (p.b_f >= 0.5).all()                      # U(-1/2, 1/2) + 1
+    assert (p.b_f >= 0.5).all()  # U(-1/2, 1/2) + 1
     s = init_params(3, 4, "standard", seed=0)
     assert s.W_u is None and s.b_u is None and s.variant == "standard"
     np.testing.assert_array_equal(init_params(3, 4, seed=7).W_n, init_params(3, 4, seed=7).W_n)

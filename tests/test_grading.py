@@ -28,8 +28,10 @@ from lstm_course.grading.gradebook import Gradebook
 from lstm_course.grading.static import reference_use
 from lstm_course.grading.submissions import load_submission
 
-pytestmark = pytest.mark.skipif(not (fx.SOLUTIONS / "01_learn_gate.ipynb").exists(),
-                                reason="solutions/01_learn_gate.ipynb is not written yet")
+pytestmark = pytest.mark.skipif(
+    not (fx.SOLUTIONS / "01_learn_gate.ipynb").exists(),
+    reason="solutions/01_learn_gate.ipynb is not written yet",
+)
 
 CELL_TIMEOUT = "5"
 
@@ -53,6 +55,7 @@ def expected_points(name, mistake) -> float:
     this process, with the notebook's own check)."""
     from lstm_course.checks.core import run_check
     from lstm_course.grading.notebook import _option_sets
+
     ex = EXERCISES[name]
     sets = _option_sets(ex)
     passed = sum(run_check(ex, mistake.fn, **opts).passed for opts in sets)
@@ -67,10 +70,11 @@ def _depends_on(lesson: str, name: str, other: str) -> bool:
 
 # --------------------------------------------------------------------------- the big run
 
+
 def _plan(root: Path, write: bool) -> dict[str, list[tuple]]:
     """The submissions (written under root/subs when `write`) and the rows each must get."""
     subs = root / "subs"
-    expected: dict[str, list[tuple]] = {}   # id -> [(exercise, points, max, status, text)]
+    expected: dict[str, list[tuple]] = {}  # id -> [(exercise, points, max, status, text)]
     lessons = fx.available_lessons()
 
     def add(case, lesson, nb, rows):
@@ -80,10 +84,18 @@ def _plan(root: Path, write: bool) -> dict[str, list[tuple]]:
         expected[path.relative_to(root).as_posix()] = rows
 
     for lesson, names in lessons.items():
-        add("correct", lesson, lambda: fx.correct(lesson),
-            [(n, 1, 1, "passed", None) for n in names])
-        add("blank", lesson, lambda: fx.blank(lesson),
-            [(n, 0, 1, "not-attempted", None) for n in names])
+        add(
+            "correct",
+            lesson,
+            lambda: fx.correct(lesson),
+            [(n, 1, 1, "passed", None) for n in names],
+        )
+        add(
+            "blank",
+            lesson,
+            lambda: fx.blank(lesson),
+            [(n, 0, 1, "not-attempted", None) for n in names],
+        )
         for name in names:
             for m in EXERCISES[name].mistakes:
                 rows = []
@@ -91,11 +103,10 @@ def _plan(root: Path, write: bool) -> dict[str, list[tuple]]:
                     if n == name:
                         rows.append((n, expected_points(name, m), 1, "failed", None))
                     elif _depends_on(lesson, name, n):
-                        rows.append((n, None, 1, None, None))     # may fail too
+                        rows.append((n, None, 1, None, None))  # may fail too
                     else:
                         rows.append((n, 1, 1, "passed", None))
-                add(f"mistake_{name}_{m.name}", lesson,
-                    lambda: fx.mistake(lesson, name, m), rows)
+                add(f"mistake_{name}_{m.name}", lesson, lambda: fx.mistake(lesson, name, m), rows)
 
     L, N = "01_learn_gate", "learn_gate"
     one = lambda status, text=None, pts=0: [(N, pts, 1, status, text)]  # noqa: E731
@@ -110,8 +121,12 @@ def _plan(root: Path, write: bool) -> dict[str, list[tuple]]:
     add("tamper_fake_text", L, lambda: fx.fake_passed_text(L, N), one("failed"))
     add("tamper_files", L, lambda: fx.writes_files(L, N, root / "gradebook.csv"), one("failed"))
     add("no_metadata", L, lambda: fx.no_metadata(L), [("", 0, 0, "invalid-notebook", "metadata")])
-    add("unknown_lesson", L, lambda: fx.unknown_lesson(L),
-        [("", 0, 0, "invalid-notebook", "has no graded exercises")])
+    add(
+        "unknown_lesson",
+        L,
+        lambda: fx.unknown_lesson(L),
+        [("", 0, 0, "invalid-notebook", "has no graded exercises")],
+    )
     if write:
         (subs / "not_json").mkdir()
         fx.not_json(subs / "not_json" / f"{L}.ipynb")
@@ -134,7 +149,7 @@ def graded(request, tmp_path_factory):
     root, done = shared / "grading-run", shared / "grading-run.json"
     try:
         fd = os.open(shared / "grading-run.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:   # another xdist worker runs it: wait for its result
+    except FileExistsError:  # another xdist worker runs it: wait for its result
         expected = _plan(root, write=False)
         deadline = time.monotonic() + 900
         while not done.exists() and time.monotonic() < deadline:
@@ -148,10 +163,16 @@ def graded(request, tmp_path_factory):
         tmp = done.with_suffix(".tmp")
         tmp.write_text(json.dumps(info))
         os.replace(tmp, done)
-    proc = subprocess.CompletedProcess(info["args"], info["returncode"], info["stdout"],
-                                       info["stderr"])
-    return dict(root=root, proc=proc, expected=expected, seconds=info["seconds"],
-                rows=read_rows(root / "gradebook.csv") if proc.returncode == 0 else [])
+    proc = subprocess.CompletedProcess(
+        info["args"], info["returncode"], info["stdout"], info["stderr"]
+    )
+    return dict(
+        root=root,
+        proc=proc,
+        expected=expected,
+        seconds=info["seconds"],
+        rows=read_rows(root / "gradebook.csv") if proc.returncode == 0 else [],
+    )
 
 
 def _grade_all(root: Path) -> dict:
@@ -161,8 +182,13 @@ def _grade_all(root: Path) -> dict:
     proc = subprocess.run(args, cwd=root, capture_output=True, text=True, timeout=900)
     seconds = time.monotonic() - start
     print(f"graded in {seconds:.1f} s")
-    return dict(args=args, returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr,
-                seconds=seconds)
+    return dict(
+        args=args,
+        returncode=proc.returncode,
+        stdout=proc.stdout,
+        stderr=proc.stderr,
+        seconds=seconds,
+    )
 
 
 def test_grade_run_succeeds_and_prints_a_summary(graded):
@@ -171,8 +197,15 @@ def test_grade_run_succeeds_and_prints_a_summary(graded):
     assert "Traceback" not in proc.stderr
     out = proc.stdout
     assert "status" in out and "mean score" in out
-    for status in ("passed", "failed", "not-attempted", "error", "timeout", "crashed",
-                   "invalid-notebook"):
+    for status in (
+        "passed",
+        "failed",
+        "not-attempted",
+        "error",
+        "timeout",
+        "crashed",
+        "invalid-notebook",
+    ):
         assert re.search(rf"^{status}\s+[1-9]", out, re.M), (status, out)
 
 
@@ -194,12 +227,18 @@ def test_every_submission_gets_exactly_its_rows(graded):
             continue
         for r, (ex, pts, mx, status, text) in zip(got, want, strict=True):
             lesson = sub.split("/")[-1][: -len(".ipynb")]
-            ok = (r["notebook"] == (lesson if ex else "") and float(r["max_points"]) == mx
-                  and (status is None or r["status"] == status
-                       or (status == "failed" and r["status"] == "error" and "mistake_" in sub))
-                  and (pts is None or float(r["points"]) == pts)
-                  and (text is None or text in r["message"]))
-            if status is None:   # an exercise that calls a mistaken one
+            ok = (
+                r["notebook"] == (lesson if ex else "")
+                and float(r["max_points"]) == mx
+                and (
+                    status is None
+                    or r["status"] == status
+                    or (status == "failed" and r["status"] == "error" and "mistake_" in sub)
+                )
+                and (pts is None or float(r["points"]) == pts)
+                and (text is None or text in r["message"])
+            )
+            if status is None:  # an exercise that calls a mistaken one
                 ok = ok and r["status"] in ("passed", "failed", "error")
             if not ok:
                 problems.append((sub, dict(r)))
@@ -217,8 +256,10 @@ def test_mistakes_get_their_diagnosis(graded):
                 if first_words not in r["message"]:
                     missing.append((name, m.name, r["message"][:120]))
     # the judge names the mistake whenever it can tell it apart; allow a few ambiguous ones
-    assert len(missing) <= max(1, sum(len(EXERCISES[n].mistakes) for ns in
-                                      fx.available_lessons().values() for n in ns) // 5), missing
+    assert len(missing) <= max(
+        1,
+        sum(len(EXERCISES[n].mistakes) for ns in fx.available_lessons().values() for n in ns) // 5,
+    ), missing
 
 
 def test_tampering_earns_nothing_and_the_gradebook_is_the_graders(graded):
@@ -247,9 +288,13 @@ def test_rerun_uses_the_cache_and_regrades_only_what_changed(graded, tmp_path):
     root = tmp_path / "copy"
     shutil.copytree(graded["root"], root)
     before = (root / "gradebook.csv").read_text()
-    proc = subprocess.run(grade_cmd("subs", "--out", "gradebook.csv", "--jobs", "2",
-                                    "--timeout", CELL_TIMEOUT),
-                          cwd=root, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        grade_cmd("subs", "--out", "gradebook.csv", "--jobs", "2", "--timeout", CELL_TIMEOUT),
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert re.search(r"^0 graded, \d+ from the cache", proc.stdout, re.M), proc.stdout
     assert (root / "gradebook.csv").read_text() == before
@@ -258,27 +303,42 @@ def test_rerun_uses_the_cache_and_regrades_only_what_changed(graded, tmp_path):
     nb = fx.nbformat.read(target, as_version=4)
     nb.cells.append(fx.nbformat.v4.new_markdown_cell("I changed something."))
     fx.nbformat.write(nb, target)
-    proc = subprocess.run(grade_cmd("subs", "--out", "gradebook.csv", "--jobs", "2",
-                                    "--timeout", CELL_TIMEOUT),
-                          cwd=root, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        grade_cmd("subs", "--out", "gradebook.csv", "--jobs", "2", "--timeout", CELL_TIMEOUT),
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert re.search(r"^1 graded, \d+ from the cache", proc.stdout, re.M), proc.stdout
 
 
 def test_interrupted_run_keeps_finished_rows_and_resumes(tmp_path):
-    for case in ("a", "b", "c"):   # distinct contents (identical files share a cache entry)
+    for case in ("a", "b", "c"):  # distinct contents (identical files share a cache entry)
         nb = fx.correct("01_learn_gate")
         nb.cells.append(fx.nbformat.v4.new_markdown_cell(f"learner {case}"))
         fx.write(nb, tmp_path / "subs" / case / "01_learn_gate.ipynb")
     env = {**os.environ, "LSTM_COURSE_GRADE_INTERRUPT_AFTER": "1"}
-    proc = subprocess.run(grade_cmd("subs", "--out", "gb.csv", "--jobs", "1"), cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300, env=env)
+    proc = subprocess.run(
+        grade_cmd("subs", "--out", "gb.csv", "--jobs", "1"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert proc.returncode == 130, proc.stderr[-2000:]
     assert "interrupted" in proc.stderr and "Traceback" not in proc.stderr
     rows = read_rows(tmp_path / "gb.csv")
     assert len(rows) == 1 and rows[0]["status"] == "passed"
-    proc = subprocess.run(grade_cmd("subs", "--out", "gb.csv", "--jobs", "1"), cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        grade_cmd("subs", "--out", "gb.csv", "--jobs", "1"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0
     assert re.search(r"^2 graded, 1 from the cache", proc.stdout, re.M), proc.stdout
     assert [r["status"] for r in read_rows(tmp_path / "gb.csv")] == ["passed"] * 3
@@ -286,12 +346,17 @@ def test_interrupted_run_keeps_finished_rows_and_resumes(tmp_path):
 
 def test_sigint_keeps_finished_rows(tmp_path):
     fx.write(fx.correct("01_learn_gate"), tmp_path / "subs" / "a" / "01_learn_gate.ipynb")
-    fx.write(fx.infinite_loop("01_learn_gate", "learn_gate"),
-             tmp_path / "subs" / "b" / "01_learn_gate.ipynb")
-    proc = subprocess.Popen(grade_cmd("subs", "--out", "gb.csv", "--jobs", "1",
-                                      "--timeout", "60"),
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    fx.write(
+        fx.infinite_loop("01_learn_gate", "learn_gate"),
+        tmp_path / "subs" / "b" / "01_learn_gate.ipynb",
+    )
+    proc = subprocess.Popen(
+        grade_cmd("subs", "--out", "gb.csv", "--jobs", "1", "--timeout", "60"),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     gb = tmp_path / "gb.csv"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (gb.exists() and len(read_rows(gb)) == 1):
@@ -305,15 +370,23 @@ def test_sigint_keeps_finished_rows(tmp_path):
 
 def test_check_command_reports_like_the_grader(tmp_path):
     good = fx.write(fx.correct("01_learn_gate"), tmp_path / "good.ipynb")
-    proc = subprocess.run([sys.executable, "-m", "lstm_course", "check", str(good)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lstm_course", "check", str(good)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "[PASS] learn_gate" in proc.stdout and "score: 1 / 1" in proc.stdout
     ex = EXERCISES["learn_gate"]
     m = ex.mistakes_for()[0]
     bad = fx.write(fx.mistake("01_learn_gate", "learn_gate", m), tmp_path / "bad.ipynb")
-    proc = subprocess.run([sys.executable, "-m", "lstm_course", "check", str(bad)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lstm_course", "check", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "[FAIL] learn_gate" in proc.stdout
     assert " ".join(m.diagnosis.split()[:5]) in " ".join(proc.stdout.split())
@@ -321,10 +394,15 @@ def test_check_command_reports_like_the_grader(tmp_path):
 
 # --------------------------------------------------------------------------- unit tests
 
+
 def test_transport_round_trip_and_no_pickle():
     from lstm_course import init_params
-    value = {"a": np.arange(6.0).reshape(2, 3), "t": (1, "x", None, [np.float32(2.5)]),
-             "p": init_params(2, 3, seed=0)}
+
+    value = {
+        "a": np.arange(6.0).reshape(2, 3),
+        "t": (1, "x", None, [np.float32(2.5)]),
+        "p": init_params(2, 3, seed=0),
+    }
     text = transport.pack(value, "n0nce")
     back = transport.unpack(text, "n0nce")
     assert np.array_equal(back["a"], value["a"]) and back["t"][:3] == (1, "x", None)
@@ -334,30 +412,43 @@ def test_transport_round_trip_and_no_pickle():
     # an archive holding an object array (a pickle inside) is refused, never unpickled
     import base64
     import io
+
     buf = io.BytesIO()
-    np.savez(buf, __skeleton__=np.frombuffer(b'{"__nd__": "a0"}', np.uint8),
-             __nonce__=np.frombuffer(b"n", np.uint8), a0=np.array([object()], dtype=object))
+    np.savez(
+        buf,
+        __skeleton__=np.frombuffer(b'{"__nd__": "a0"}', np.uint8),
+        __nonce__=np.frombuffer(b"n", np.uint8),
+        a0=np.array([object()], dtype=object),
+    )
     evil = "n:" + base64.b64encode(buf.getvalue()).decode() + ":n"
     with pytest.raises(transport.TransportError):
         transport.unpack(evil, "n")
+
     # objects that are not plain data travel as their type name only
     class AlwaysEqual:
         def __eq__(self, other):
             return True
+
     assert isinstance(transport.unpack(transport.pack(AlwaysEqual(), "z"), "z"), transport.Other)
 
 
-@pytest.mark.parametrize("src, flagged", [
-    ("def learn_gate(*a):\n    return lstm_course.learn_gate(*a)\n", True),
-    ("import lstm_course as L\ndef learn_gate(*a):\n    return L.gates.learn_gate(*a)\n", True),
-    ("from lstm_course.gates import learn_gate\n", True),
-    ("from lstm_course import *\n", True),
-    ("learn_gate = get_exercise('learn_gate').reference\n", True),
-    ("learn_gate = yours_or_reference('learn_gate', mine)\n", True),
-    ("import lstm_course\nf = getattr(lstm_course, 'learn_gate')\n", True),
-    ("def learn_gate(stm, event, W_n, b_n, W_i, b_i):\n    x = concat(stm, event)\n"
-     "    return tanh(x @ W_n + b_n) * sigmoid(x @ W_i + b_i)\n", False),
-])
+@pytest.mark.parametrize(
+    "src, flagged",
+    [
+        ("def learn_gate(*a):\n    return lstm_course.learn_gate(*a)\n", True),
+        ("import lstm_course as L\ndef learn_gate(*a):\n    return L.gates.learn_gate(*a)\n", True),
+        ("from lstm_course.gates import learn_gate\n", True),
+        ("from lstm_course import *\n", True),
+        ("learn_gate = get_exercise('learn_gate').reference\n", True),
+        ("learn_gate = yours_or_reference('learn_gate', mine)\n", True),
+        ("import lstm_course\nf = getattr(lstm_course, 'learn_gate')\n", True),
+        (
+            "def learn_gate(stm, event, W_n, b_n, W_i, b_i):\n    x = concat(stm, event)\n"
+            "    return tanh(x @ W_n + b_n) * sigmoid(x @ W_i + b_i)\n",
+            False,
+        ),
+    ],
+)
 def test_static_reference_use(src, flagged):
     assert bool(reference_use(src, "learn_gate")) is flagged
 
@@ -366,8 +457,18 @@ def test_forged_cache_entries_are_ignored(tmp_path):
     nb = fx.write(fx.correct("01_learn_gate"), tmp_path / "01_learn_gate.ipynb")
     sub = load_submission(nb)
     book = Gradebook(tmp_path / "gb.csv")
-    rows = [{"submission": sub.id, "notebook": "01_learn_gate", "exercise": "learn_gate",
-             "points": 0, "max_points": 1, "status": "failed", "message": "m", "detail": "m"}]
+    rows = [
+        {
+            "submission": sub.id,
+            "notebook": "01_learn_gate",
+            "exercise": "learn_gate",
+            "points": 0,
+            "max_points": 1,
+            "status": "failed",
+            "message": "m",
+            "detail": "m",
+        }
+    ]
     book.store(sub, rows)
     assert book.cached(sub)[0]["status"] == "failed"
     entry = book.cache_dir / f"{book.cache_key(sub)}.json"

@@ -68,7 +68,11 @@ def test_fused_matches_teaching_path(B, T, D, H, variant, seed):
     np.testing.assert_allclose(f_c, c, rtol=1e-11, atol=1e-13)
     g = fused_backward(np.ones_like(stms), cache)
     assert {k: v.shape for k, v in g.items()} == {
-        **{n: a.shape for n, a in p.items()}, "events": x.shape, "stm0": s0.shape, "ltm0": c0.shape}
+        **{n: a.shape for n, a in p.items()},
+        "events": x.shape,
+        "stm0": s0.shape,
+        "ltm0": c0.shape,
+    }
 
 
 @SETTINGS

@@ -29,6 +29,7 @@ def cli(*args, cwd=ROOT):
     import os
 
     from lstm_course.cli import main
+
     out, err, here = io.StringIO(), io.StringIO(), os.getcwd()
     os.chdir(cwd)
     try:
@@ -44,8 +45,13 @@ def cli(*args, cwd=ROOT):
 
 @pytest.mark.skipif(not HAVE_SOLUTIONS, reason="no solution notebooks yet")
 def test_repository_notebooks_are_in_sync_with_the_solutions():
-    proc = subprocess.run([sys.executable, "-m", "lstm_course", "release", "--check"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lstm_course", "release", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "in sync" in proc.stdout
 
@@ -118,8 +124,10 @@ def test_stub_inside_a_function_and_at_top_level():
 
 def test_solution_only_cells_are_dropped():
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("secret = 1", metadata={"tags": ["solution-only"]}),
-                nbformat.v4.new_markdown_cell("Q <!-- BEGIN SOLUTION -->A<!-- END SOLUTION -->")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("secret = 1", metadata={"tags": ["solution-only"]}),
+        nbformat.v4.new_markdown_cell("Q <!-- BEGIN SOLUTION -->A<!-- END SOLUTION -->"),
+    ]
     student = make_student_notebook(nb)
     assert len(student.cells) == 1 and "A" not in student.cells[0].source.replace("Q", "")
 
@@ -137,8 +145,11 @@ def test_release_reports_marker_errors_cleanly(tmp_path):
 def test_execute_refreshes_outputs(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("print(6 * 7)")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = tmp_path / "n.ipynb"
     nbformat.write(nb, path)
     proc = cli("execute", str(path), cwd=tmp_path)

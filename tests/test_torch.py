@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 from lstm_course.torch import GateLSTM, from_torch, to_torch  # noqa: E402
 
 nn = torch.nn
-SHAPES = [(1, 1, 1, 1), (2, 5, 3, 4), (4, 7, 6, 2), (3, 2, 1, 9)]   # (B, T, D, H)
+SHAPES = [(1, 1, 1, 1), (2, 5, 3, 4), (4, 7, 6, 2), (3, 2, 1, 9)]  # (B, T, D, H)
 
 
 def _lstm(D, H, seed, **kw):
@@ -27,7 +27,7 @@ def _lstm(D, H, seed, **kw):
 def test_numpy_standard_equals_nn_lstm(B, T, D, H, batch_first):
     lstm = _lstm(D, H, seed=B * 100 + T, batch_first=batch_first)
     with torch.no_grad():
-        lstm.bias_hh_l0.uniform_(-1, 1)             # both biases matter: they are added
+        lstm.bias_hh_l0.uniform_(-1, 1)  # both biases matter: they are added
     p = from_torch(lstm)
     rng = np.random.default_rng(T)
     randn = rng.standard_normal
@@ -54,7 +54,7 @@ def test_pytorch_layout_blocks():
         assert W.shape == (H + D, H)
         np.testing.assert_array_equal(W[:H], w_hh[rows].T)
         np.testing.assert_array_equal(W[H:], w_ih[rows].T)
-    np.testing.assert_array_equal(p.b_n, b_ih[2 * H:3 * H] + 0.5)
+    np.testing.assert_array_equal(p.b_n, b_ih[2 * H : 3 * H] + 0.5)
     assert p.variant == "standard"
     back = pytorch_from_params(p)
     np.testing.assert_array_equal(back[0], w_ih)
@@ -78,8 +78,11 @@ def test_to_torch_from_torch_round_trip(dtype):
     x = np.random.default_rng(0).standard_normal((2, 4, 3)).astype(dtype)
     with torch.no_grad():
         y, _ = lstm(torch.from_numpy(x))
-    np.testing.assert_allclose(y.numpy(), lstm_forward(x, p, variant="standard")[0],
-                               atol=1e-6 if dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(
+        y.numpy(),
+        lstm_forward(x, p, variant="standard")[0],
+        atol=1e-6 if dtype == np.float32 else 1e-12,
+    )
     lstm2 = _lstm(3, 4, seed=0)
     for a, b in zip(lstm2.parameters(), to_torch(from_torch(lstm2)).parameters(), strict=True):
         assert a.shape == b.shape
@@ -87,12 +90,15 @@ def test_to_torch_from_torch_round_trip(dtype):
         to_torch(init_params(3, 5, "lesson", seed=0))
 
 
-@pytest.mark.parametrize("kw,match", [
-    (dict(num_layers=2), "num_layers=2"),
-    (dict(bidirectional=True), "bidirectional"),
-    (dict(proj_size=2), "proj_size"),
-    (dict(bias=False), "bias=False"),
-])
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        (dict(num_layers=2), "num_layers=2"),
+        (dict(bidirectional=True), "bidirectional"),
+        (dict(proj_size=2), "proj_size"),
+        (dict(bias=False), "bias=False"),
+    ],
+)
 def test_from_torch_rejects_unsupported(kw, match):
     with pytest.raises(ValueError, match=match):
         from_torch(nn.LSTM(3, 4, **kw))
@@ -147,7 +153,7 @@ def test_gate_lstm_module():
     with pytest.raises(ValueError, match="variant"):
         GateLSTM(3, 4, "peephole")
     with pytest.raises(ValueError, match=r"stm0 must be \(B, H\)"):
-        m(torch.zeros(2, 3, 3), (torch.zeros(1, 2, 4), torch.zeros(2, 4)))   # nn.LSTM's h0 shape
+        m(torch.zeros(2, 3, 3), (torch.zeros(1, 2, 4), torch.zeros(2, 4)))  # nn.LSTM's h0 shape
     y, (h, c) = m(torch.zeros(2, 0, 3))
     assert y.shape == (2, 0, 4) and h.shape == c.shape == (2, 4)
 
@@ -160,7 +166,7 @@ def test_gate_lstm_standard_equals_nn_lstm_with_grads():
     (lstm(x)[0] ** 2).sum().backward()
     (m(x)[0] ** 2).sum().backward()
     w_ih, w_hh, b_ih, b_hh = (q.grad.numpy() for q in lstm.parameters())
-    np.testing.assert_allclose(b_ih, b_hh, rtol=1e-12)   # dL/dbias_ih = dL/dbias_hh = dL/db
+    np.testing.assert_allclose(b_ih, b_hh, rtol=1e-12)  # dL/dbias_ih = dL/dbias_hh = dL/db
     grads = params_from_pytorch(w_ih, w_hh, b_ih, np.zeros_like(b_hh))
     for name, q in m.named_parameters():
         np.testing.assert_allclose(q.grad.numpy(), grads.as_dict()[name], rtol=1e-10, atol=1e-12)
@@ -194,7 +200,7 @@ def test_gate_lstm_on_cuda(variant):
         m = GateLSTM.from_params(p, device=device)
         xd = x.to(device).requires_grad_(True)
         y, (h, c) = m(xd)
-        ((y ** 2).sum() + c.sum()).backward()
+        ((y**2).sum() + c.sum()).backward()
         grads.append([y.detach().cpu(), xd.grad.cpu()] + [q.grad.cpu() for q in m.parameters()])
         assert m.to_params().variant == variant
     for a, b in zip(*grads, strict=True):

@@ -29,8 +29,8 @@ def test_use_gate_widget_slider_changes_output():
     events = np.random.default_rng(0).standard_normal((1, 10, 2))
     w = use_gate_comparison_widget(params, events, plot=False)
     before = w.result["max_abs_difference"]
-    w.children[1].value = 2.5            # the Event scale
+    w.children[1].value = 2.5  # the Event scale
     assert w.result["scale"] == 2.5
     assert w.result["max_abs_difference"] != before
-    w.children[0].value = 2              # another unit
+    w.children[0].value = 2  # another unit
     assert w.result["unit"] == 2

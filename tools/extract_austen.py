@@ -19,11 +19,11 @@ import zlib
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "lstm_course" / "data" / "pride_and_prejudice.txt"
-MAX_CHARS = 200_000    # the first chapters, cut at a chapter boundary
+MAX_CHARS = 200_000  # the first chapters, cut at a chapter boundary
 
 
 def _ints(buf, pos, n):
-    return struct.unpack(">" + "i" * n, buf[pos:pos + 4 * n])
+    return struct.unpack(">" + "i" * n, buf[pos : pos + 4 * n])
 
 
 def read_index(rdx: Path) -> dict[str, tuple[int, int]]:
@@ -51,10 +51,10 @@ def read_strings(data: bytes, pos: int) -> list[str]:
     for _ in range(n):
         _, length = _ints(data, pos, 2)
         pos += 8
-        if length < 0:                 # NA_character_
+        if length < 0:  # NA_character_
             out.append("")
             continue
-        out.append(data[pos:pos + length].decode("utf-8"))
+        out.append(data[pos : pos + length].decode("utf-8"))
         pos += length
     return out
 

@@ -28,7 +28,7 @@ from .submissions import find_submissions, load_submission
 
 __all__ = ["GradeRun", "grade_paths", "INTERRUPT_AFTER_ENV"]
 
-INTERRUPT_AFTER_ENV = "LSTM_COURSE_GRADE_INTERRUPT_AFTER"   # test hook: Ctrl-C after N results
+INTERRUPT_AFTER_ENV = "LSTM_COURSE_GRADE_INTERRUPT_AFTER"  # test hook: Ctrl-C after N results
 WATCHDOG_MARGIN = 60.0
 
 
@@ -36,7 +36,7 @@ WATCHDOG_MARGIN = 60.0
 class GradeRun:
     rows: list[dict] = field(default_factory=list)
     n_submissions: int = 0
-    graded: list[str] = field(default_factory=list)      # ids executed in this run
+    graded: list[str] = field(default_factory=list)  # ids executed in this run
     from_cache: list[str] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
     interrupted: bool = False
@@ -47,8 +47,13 @@ class _Worker:
     def __init__(self, settings: dict):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "lstm_course.grading.worker", json.dumps(settings)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True, bufsize=1, start_new_session=True)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
         self.kernels: list[int] = []
         self.task = None
         self.started = 0.0
@@ -81,9 +86,19 @@ class _Worker:
             self.kill()
 
 
-def grade_paths(paths, out, *, jobs: int = 2, limits: Limits | None = None, lesson=None,
-                use_cache: bool = True, feedback_dir=None, progress: bool = True,
-                warm: bool = True, fork: bool = True) -> GradeRun:
+def grade_paths(
+    paths,
+    out,
+    *,
+    jobs: int = 2,
+    limits: Limits | None = None,
+    lesson=None,
+    use_cache: bool = True,
+    feedback_dir=None,
+    progress: bool = True,
+    warm: bool = True,
+    fork: bool = True,
+) -> GradeRun:
     """Grade every notebook under `paths` into the CSV `out`. Raises KeyboardInterrupt after
     saving what was finished when interrupted (run.interrupted is set first)."""
     limits = limits or Limits()
@@ -115,15 +130,26 @@ def grade_paths(paths, out, *, jobs: int = 2, limits: Limits | None = None, less
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=len(subs), initial=len(subs) - len(todo), unit="notebook",
-                   desc="grading", file=sys.stderr, dynamic_ncols=True)
+
+        bar = tqdm(
+            total=len(subs),
+            initial=len(subs) - len(todo),
+            unit="notebook",
+            desc="grading",
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
     interrupt_after = int(os.environ.get(INTERRUPT_AFTER_ENV, "0") or 0)
     # the kernels' working folders live under one folder removed at the end, even when workers
     # (and their kernels) had to be killed
     tmp_root = tempfile.mkdtemp(prefix="lstm-course-grading-")
-    worker_settings = {"cell_timeout": limits.cell_timeout,
-                       "notebook_timeout": limits.notebook_timeout, "warm": warm, "fork": fork,
-                       "tmp_root": tmp_root}
+    worker_settings = {
+        "cell_timeout": limits.cell_timeout,
+        "notebook_timeout": limits.notebook_timeout,
+        "warm": warm,
+        "fork": fork,
+        "tmp_root": tmp_root,
+    }
     workers: list[_Worker] = []
     sel = selectors.DefaultSelector()
     queue = list(todo)
@@ -169,8 +195,10 @@ def grade_paths(paths, out, *, jobs: int = 2, limits: Limits | None = None, less
         if task is not None:
             sub = by_id[task["id"]]
             sub.problem = reason
-            rows = [{**r, "status": "crashed", "message": reason, "detail": reason}
-                    for r in invalid_rows(sub)]
+            rows = [
+                {**r, "status": "crashed", "message": reason, "detail": reason}
+                for r in invalid_rows(sub)
+            ]
             finish(task["id"], rows)
 
     try:
@@ -200,8 +228,9 @@ def grade_paths(paths, out, *, jobs: int = 2, limits: Limits | None = None, less
             limit = limits.notebook_timeout + WATCHDOG_MARGIN
             for w in list(workers):
                 if w.task is not None and time.monotonic() - w.started > limit:
-                    retire(w, f"grading this submission took longer than {limit:g} s and was "
-                              "stopped")
+                    retire(
+                        w, f"grading this submission took longer than {limit:g} s and was stopped"
+                    )
                     if queue:
                         feed(start_worker())
     except KeyboardInterrupt:
@@ -232,6 +261,7 @@ def grade_paths(paths, out, *, jobs: int = 2, limits: Limits | None = None, less
 def _collect_pids(w: _Worker):
     """Read the kernel pids a worker reported but the loop has not read yet (before a kill)."""
     import select
+
     fd = w.proc.stdout
     try:
         while select.select([fd], [], [], 0)[0]:

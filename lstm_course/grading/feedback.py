@@ -10,12 +10,25 @@ from .gradebook import _num, atomic_write_text
 
 __all__ = ["feedback_markdown", "feedback_path", "write_feedback"]
 
-_SYMBOL = {"passed": "✔", "failed": "✘", "not-attempted": "…", "error": "✘", "timeout": "⏱",
-           "crashed": "✘", "invalid-notebook": "✘"}
+_SYMBOL = {
+    "passed": "✔",
+    "failed": "✘",
+    "not-attempted": "…",
+    "error": "✘",
+    "timeout": "⏱",
+    "crashed": "✘",
+    "invalid-notebook": "✘",
+}
 
-_WORDS = {"passed": "passes", "failed": "does not pass yet", "not-attempted": "not attempted",
-          "error": "raised an error", "timeout": "ran out of time", "crashed": "crashed the kernel",
-          "invalid-notebook": "could not be graded"}
+_WORDS = {
+    "passed": "passes",
+    "failed": "does not pass yet",
+    "not-attempted": "not attempted",
+    "error": "raised an error",
+    "timeout": "ran out of time",
+    "crashed": "crashed the kernel",
+    "invalid-notebook": "could not be graded",
+}
 
 
 def feedback_markdown(submission_id: str, rows: list[dict]) -> str:
@@ -25,13 +38,20 @@ def feedback_markdown(submission_id: str, rows: list[dict]) -> str:
     lines = [f"# Feedback on `{submission_id}`", ""]
     if lesson:
         lines += [f"Lesson **{lesson}**, score **{_num(got)} / {_num(total)}**.", ""]
-    lines += ["Your functions were run in a fresh kernel on new random inputs and compared with "
-              "the reference; the messages below are the ones the check cells in your notebook "
-              "give.", "", "| exercise | result | points |", "|---|---|---|"]
+    lines += [
+        "Your functions were run in a fresh kernel on new random inputs and compared with "
+        "the reference; the messages below are the ones the check cells in your notebook "
+        "give.",
+        "",
+        "| exercise | result | points |",
+        "|---|---|---|",
+    ]
     for r in rows:
         ex = r["exercise"] or "(notebook)"
-        lines.append(f"| `{ex}` | {_SYMBOL.get(r['status'], '')} {r['status']} | "
-                     f"{_num(r['points'])} / {_num(r['max_points'])} |")
+        lines.append(
+            f"| `{ex}` | {_SYMBOL.get(r['status'], '')} {r['status']} | "
+            f"{_num(r['points'])} / {_num(r['max_points'])} |"
+        )
     lines.append("")
     for r in rows:
         ex = r["exercise"] or "the notebook"
@@ -43,8 +63,10 @@ def feedback_markdown(submission_id: str, rows: list[dict]) -> str:
 
 
 def feedback_path(feedback_dir: Path, submission_id: str) -> Path:
-    parts = [p if p not in ("..", ".", "") else "_" for p in PurePosixPath(
-        submission_id.lstrip("/")).parts]
+    parts = [
+        p if p not in ("..", ".", "") else "_"
+        for p in PurePosixPath(submission_id.lstrip("/")).parts
+    ]
     name = parts[-1]
     name = (name[: -len(".ipynb")] if name.endswith(".ipynb") else name) + ".md"
     return Path(feedback_dir, *parts[:-1], name)

@@ -19,16 +19,33 @@ import os
 import signal
 import sys
 
-PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
-           "numpy", "matplotlib", "matplotlib.pyplot", "matplotlib.patches",
-           "matplotlib_inline.backend_inline", "ipywidgets", "lstm_course",
-           "lstm_course.checks", "lstm_course.exercises", "lstm_course.hints",
-           "lstm_course.diagram", "lstm_course.gate_views", "lstm_course.plotting",
-           "lstm_course.widgets.gates", "lstm_course.memory", "lstm_course.widgets.memory")
+PRELOAD = (
+    "IPython",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "numpy",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "matplotlib.patches",
+    "matplotlib_inline.backend_inline",
+    "ipywidgets",
+    "lstm_course",
+    "lstm_course.checks",
+    "lstm_course.exercises",
+    "lstm_course.hints",
+    "lstm_course.diagram",
+    "lstm_course.gate_views",
+    "lstm_course.plotting",
+    "lstm_course.widgets.gates",
+    "lstm_course.memory",
+    "lstm_course.widgets.memory",
+)
 
 
 def _preload():
     import importlib
+
     os.environ.setdefault("MPLBACKEND", "Agg")
     for name in PRELOAD:
         try:
@@ -52,10 +69,17 @@ def _child(req):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         sys.argv = ["ipykernel_launcher"]
         from ipykernel.kernelapp import IPKernelApp
+
         app = IPKernelApp.instance()
         # exit when the fork server goes (it goes when its worker goes): no orphaned kernels
-        app.initialize(["-f", req["connection_file"], *req.get("argv", []),
-                        f"--IPKernelApp.parent_handle={os.getppid()}"])
+        app.initialize(
+            [
+                "-f",
+                req["connection_file"],
+                *req.get("argv", []),
+                f"--IPKernelApp.parent_handle={os.getppid()}",
+            ]
+        )
         app.start()
     except BaseException:  # noqa: BLE001
         pass
@@ -67,7 +91,7 @@ def main():
     os.dup2(2, 1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _preload()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # children reaped automatically
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped automatically
     proto.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         if not line.strip():

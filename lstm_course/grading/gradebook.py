@@ -47,7 +47,7 @@ def atomic_write_text(path: Path, text: str):
 
 
 _VERSION: str | None = None
-VERSION_ENV = "LSTM_COURSE_GRADER_VERSION"   # pins the version (tests; a known no-op upgrade)
+VERSION_ENV = "LSTM_COURSE_GRADER_VERSION"  # pins the version (tests; a known no-op upgrade)
 
 
 def grader_version() -> str:
@@ -57,14 +57,21 @@ def grader_version() -> str:
         return os.environ[VERSION_ENV]
     if _VERSION is None:
         import lstm_course
+
         root = Path(lstm_course.__file__).parent
         h = hashlib.sha256(lstm_course.__version__.encode())
         for sub in ("grading", "checks", "exercises"):
             for f in sorted((root / sub).glob("*.py")):
                 h.update(f.name.encode())
                 h.update(f.read_bytes())
-        for f in ("gates.py", "cell.py", "sequence.py", "params.py", "activations.py",
-                  "pytorch_layout.py"):
+        for f in (
+            "gates.py",
+            "cell.py",
+            "sequence.py",
+            "params.py",
+            "activations.py",
+            "pytorch_layout.py",
+        ):
             if (root / f).exists():
                 h.update((root / f).read_bytes())
         _VERSION = h.hexdigest()[:16]

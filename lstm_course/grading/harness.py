@@ -23,8 +23,13 @@ from __future__ import annotations
 import inspect
 import json
 
-__all__ = ["warmup_code", "capture_expression", "exercise_code", "result_expression",
-           "WARMUP_IMPORTS"]
+__all__ = [
+    "warmup_code",
+    "capture_expression",
+    "exercise_code",
+    "result_expression",
+    "WARMUP_IMPORTS",
+]
 
 WARMUP_IMPORTS = "import numpy, lstm_course"
 
@@ -56,7 +61,7 @@ def _shipped(module) -> str:
     return _SHIPPED_CACHE[name]
 
 
-_TEMPLATE = '''
+_TEMPLATE = """
 def _lc_run_{nonce}():
     import importlib, types
     slot = globals()[{slot!r}]
@@ -123,19 +128,36 @@ try:
     _lc_run_{nonce}()
 finally:
     del _lc_run_{nonce}
-'''
+"""
 
 
-def exercise_code(*, token: str, nonce: str, name: str, refs, cases_payload: str,
-                  cases_nonce: str, out_nonce: str, keyword_only=("variant",)) -> str:
+def exercise_code(
+    *,
+    token: str,
+    nonce: str,
+    name: str,
+    refs,
+    cases_payload: str,
+    cases_nonce: str,
+    out_nonce: str,
+    keyword_only=("variant",),
+) -> str:
     """The request that runs one exercise's cases in the kernel."""
     from ..checks import outcome
     from . import transport
-    return _TEMPLATE.format(nonce=nonce, slot=_slot(token), transport_src=_shipped(transport),
-                            outcome_src=_shipped(outcome), name=name,
-                            refs=[tuple(r) for r in refs], cases_payload=cases_payload,
-                            cases_nonce=cases_nonce, out_nonce=out_nonce,
-                            keyword_only=tuple(keyword_only))
+
+    return _TEMPLATE.format(
+        nonce=nonce,
+        slot=_slot(token),
+        transport_src=_shipped(transport),
+        outcome_src=_shipped(outcome),
+        name=name,
+        refs=[tuple(r) for r in refs],
+        cases_payload=cases_payload,
+        cases_nonce=cases_nonce,
+        out_nonce=out_nonce,
+        keyword_only=tuple(keyword_only),
+    )
 
 
 def parse_user_expression(reply: dict) -> str:

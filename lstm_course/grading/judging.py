@@ -14,6 +14,7 @@ __all__ = ["judge_runs", "make_cases"]
 
 def make_cases(exercise, rng, **options):
     from ..checks.core import make_cases as core_make_cases
+
     return core_make_cases(exercise, rng, **options)
 
 
@@ -31,10 +32,15 @@ def _status_of(result, runs) -> str:
 def judge_runs(exercise, cases, runs, **options):
     """Build H2's Outcomes from the kernel's plain dicts and judge them here."""
     from ..checks.core import Outcome, judge
-    outcomes = [Outcome.from_dict(r) if hasattr(Outcome, "from_dict") else Outcome(**r)
-                for r in runs]
+
+    outcomes = [
+        Outcome.from_dict(r) if hasattr(Outcome, "from_dict") else Outcome(**r) for r in runs
+    ]
     result = judge(exercise, cases, outcomes, **options)
     status = _status_of(result, runs)
-    points = float(result.score) if status == "passed" else float(
-        result.score if status == "failed" else 0)
+    points = (
+        float(result.score)
+        if status == "passed"
+        else float(result.score if status == "failed" else 0)
+    )
     return status, points, float(result.max_score), result.message

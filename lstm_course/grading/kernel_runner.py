@@ -26,17 +26,17 @@ from dataclasses import dataclass, field
 
 __all__ = ["ExecResult", "Kernel", "KernelPool", "kernel_env"]
 
-INTERRUPT_GRACE = 2.0   # seconds an interrupted kernel has to become idle before it is killed
+INTERRUPT_GRACE = 2.0  # seconds an interrupted kernel has to become idle before it is killed
 
 
 @dataclass
 class ExecResult:
-    status: str                       # ok | error | timeout | crashed
+    status: str  # ok | error | timeout | crashed
     ename: str = ""
     evalue: str = ""
     user_expressions: dict = field(default_factory=dict)
     seconds: float = 0.0
-    restarted: bool = False           # the kernel had to be replaced: its namespace is gone
+    restarted: bool = False  # the kernel had to be replaced: its namespace is gone
 
     @property
     def ok(self) -> bool:
@@ -59,10 +59,17 @@ class ForkServer:
 
     def __init__(self):
         import subprocess
-        self.proc = subprocess.Popen([sys.executable, "-m", "lstm_course.grading.forkserver"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, bufsize=1,
-                                     env=kernel_env(), start_new_session=True)
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "lstm_course.grading.forkserver"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+            env=kernel_env(),
+            start_new_session=True,
+        )
         self._ready = False
 
     def ready(self) -> bool:
@@ -74,8 +81,12 @@ class ForkServer:
     def spawn(self, connection_file: str, cwd: str, env: dict, argv) -> int:
         if not self.ready():
             raise RuntimeError("the kernel fork server did not start")
-        self.proc.stdin.write(json.dumps({"connection_file": connection_file, "cwd": cwd,
-                                          "env": env, "argv": list(argv)}) + "\n")
+        self.proc.stdin.write(
+            json.dumps(
+                {"connection_file": connection_file, "cwd": cwd, "env": env, "argv": list(argv)}
+            )
+            + "\n"
+        )
         self.proc.stdin.flush()
         reply = json.loads(self.proc.stdout.readline() or "{}")
         if "pid" not in reply:
@@ -104,12 +115,17 @@ class Kernel:
     modules; without, jupyter_client launches `python -m ipykernel_launcher` as usual.
     """
 
-    def __init__(self, warmup: bool = True, startup_timeout: float = 60.0,
-                 forkserver: ForkServer | None = None, tmp_root: str | None = None):
+    def __init__(
+        self,
+        warmup: bool = True,
+        startup_timeout: float = 60.0,
+        forkserver: ForkServer | None = None,
+        tmp_root: str | None = None,
+    ):
         from .harness import warmup_code
 
         self.cwd = tempfile.mkdtemp(prefix="lstm-course-kernel-", dir=tmp_root)
-        self.token = secrets.token_hex(8)   # names the grader's private slot in the kernel
+        self.token = secrets.token_hex(8)  # names the grader's private slot in the kernel
         self.warmup = warmup_code(self.token) if warmup else ""
         self.startup_timeout = startup_timeout
         self.forkserver = forkserver
@@ -127,20 +143,25 @@ class Kernel:
         if self.forkserver is not None:
             from jupyter_client import BlockingKernelClient
             from jupyter_client.connect import write_connection_file
+
             write_connection_file(cfile, transport="ipc", ip=sock)
             self._pid = self.forkserver.spawn(cfile, self.cwd, kernel_env(), KERNEL_ARGS)
             self.kc = BlockingKernelClient(connection_file=cfile)
             self.kc.load_connection_file()
         else:
             from jupyter_client import KernelManager
-            self.km = KernelManager(kernel_name="python3", transport="ipc", ip=sock,
-                                    connection_file=cfile)
-            self.km.start_kernel(cwd=self.cwd, env=kernel_env(),
-                                 extra_arguments=list(KERNEL_ARGS))
+
+            self.km = KernelManager(
+                kernel_name="python3", transport="ipc", ip=sock, connection_file=cfile
+            )
+            self.km.start_kernel(cwd=self.cwd, env=kernel_env(), extra_arguments=list(KERNEL_ARGS))
             self.kc = self.km.client()
         self.kc.start_channels()
-        self._warmup_id = self.kc.execute(self.warmup, silent=True, store_history=False,
-                                          allow_stdin=False) if self.warmup else None
+        self._warmup_id = (
+            self.kc.execute(self.warmup, silent=True, store_history=False, allow_stdin=False)
+            if self.warmup
+            else None
+        )
         self._ready = False
 
     @property
@@ -184,7 +205,7 @@ class Kernel:
                 os.kill(self._pid, 0)
             except (ProcessLookupError, PermissionError, TypeError):
                 return False
-            try:   # a zombie (not reaped yet) is dead too
+            try:  # a zombie (not reaped yet) is dead too
                 with open(f"/proc/{self._pid}/stat") as fh:
                     return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
             except OSError:
@@ -237,15 +258,25 @@ class Kernel:
         shutil.rmtree(self.cwd, ignore_errors=True)
 
     # -- requests -----------------------------------------------------------------------------
-    def execute(self, code: str, timeout: float, user_expressions: dict | None = None,
-                store_history: bool = True) -> ExecResult:
+    def execute(
+        self,
+        code: str,
+        timeout: float,
+        user_expressions: dict | None = None,
+        store_history: bool = True,
+    ) -> ExecResult:
         """Run code; wait at most `timeout` seconds (then interrupt, or kill and restart)."""
         if not self.alive():
             return ExecResult("crashed", "KernelDied", "the kernel was not running")
         start = time.monotonic()
-        msg_id = self.kc.execute(code, silent=False, store_history=store_history,
-                                 user_expressions=user_expressions or {}, allow_stdin=False,
-                                 stop_on_error=False)
+        msg_id = self.kc.execute(
+            code,
+            silent=False,
+            store_history=store_history,
+            user_expressions=user_expressions or {},
+            allow_stdin=False,
+            stop_on_error=False,
+        )
         res = self._wait(msg_id, start + max(0.05, timeout))
         if res.status == "timeout":
             res.restarted = self._recover_from_timeout(msg_id)
@@ -309,8 +340,9 @@ class Kernel:
 class KernelPool:
     """Hands out fresh kernels, keeping `size` of them started ahead of need."""
 
-    def __init__(self, size: int = 1, warmup: bool = True, fork: bool = True,
-                 tmp_root: str | None = None):
+    def __init__(
+        self, size: int = 1, warmup: bool = True, fork: bool = True, tmp_root: str | None = None
+    ):
         self.size, self.warmup, self.tmp_root = size, warmup, tmp_root
         self.forkserver = None
         if fork and sys.platform.startswith("linux"):
@@ -350,8 +382,13 @@ if __name__ == "__main__":  # a smoke test: python -m lstm_course.grading.kernel
     pool = KernelPool(fork="--no-fork" not in sys.argv)
     k = pool.take()
     print("ready:", k.ready(), "forked:", k.forkserver is not None, file=sys.stderr)
-    print(k.execute("x = 1", 5), k.execute("while True: pass", 1), k.execute("x", 5, {"x": "x"}),
-          k.execute("import os; os._exit(1)", 5), sep="\n")
+    print(
+        k.execute("x = 1", 5),
+        k.execute("while True: pass", 1),
+        k.execute("x", 5, {"x": "x"}),
+        k.execute("import os; os._exit(1)", 5),
+        sep="\n",
+    )
     print("restart:", k.restart(), k.execute("x = 2", 5))
     k.shutdown()
     pool.close()

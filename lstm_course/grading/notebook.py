@@ -35,7 +35,7 @@ MAX_RESTARTS = 3
 
 @dataclass
 class Limits:
-    cell_timeout: float = 30.0       # seconds, per cell and per exercise's cases
+    cell_timeout: float = 30.0  # seconds, per cell and per exercise's cases
     notebook_timeout: float = 300.0  # seconds, the whole submission
 
 
@@ -44,17 +44,27 @@ Row = dict  # keys: COLUMNS
 
 def _row(sub, exercise, points, max_points, status, message) -> Row:
     """A gradebook row; `detail` (not a CSV column) keeps the message's line breaks for feedback."""
-    return {"submission": sub.id, "notebook": sub.lesson, "exercise": exercise,
-            "points": points, "max_points": max_points, "status": status,
-            "message": " ".join(str(message).split()), "detail": str(message).strip()}
+    return {
+        "submission": sub.id,
+        "notebook": sub.lesson,
+        "exercise": exercise,
+        "points": points,
+        "max_points": max_points,
+        "status": status,
+        "message": " ".join(str(message).split()),
+        "detail": str(message).strip(),
+    }
 
 
 def invalid_rows(sub) -> list[Row]:
     from ..exercises import EXERCISES
+
     if not sub.exercises:
         return [_row(sub, "", 0, 0, "invalid-notebook", sub.problem)]
-    return [_row(sub, name, 0, EXERCISES[name].max_score, "invalid-notebook", sub.problem)
-            for name in sub.exercises]
+    return [
+        _row(sub, name, 0, EXERCISES[name].max_score, "invalid-notebook", sub.problem)
+        for name in sub.exercises
+    ]
 
 
 def _ref_pairs(fn):
@@ -68,13 +78,16 @@ EQUIVALENTS = {
     "lstm_cell": [("lstm_course.cell", "lstm_cell_forward")],
     "lstm_forward": [("lstm_course.sequence", "lstm_forward")],
     "params_from_pytorch": [("lstm_course.pytorch_layout", "params_from_pytorch")],
-    "lstm_cell_backward": [("lstm_course.cell", "lstm_cell_backward"),
-                           ("lstm_course.sequence", "lstm_backward")],
+    "lstm_cell_backward": [
+        ("lstm_course.cell", "lstm_cell_backward"),
+        ("lstm_course.sequence", "lstm_backward"),
+    ],
 }
 
 
 def exercise_refs(exercise) -> list[tuple[str, str]]:
     import lstm_course
+
     refs = _ref_pairs(exercise.reference)
     public = getattr(lstm_course, exercise.name, None)
     if public is not None:
@@ -99,9 +112,9 @@ class _Run:
         self.sub, self.kernel, self.limits = sub, kernel, limits
         self.deadline = time.monotonic() + limits.notebook_timeout
         self.ok_cells: list[int] = []
-        self.broken = False          # the kernel could not be brought back
-        self.pending = None          # an ExecResult that left the kernel dead/replaced
-        self.problem_of: dict = {}   # exercise -> (status, message) of its defining cell
+        self.broken = False  # the kernel could not be brought back
+        self.pending = None  # an ExecResult that left the kernel dead/replaced
+        self.problem_of: dict = {}  # exercise -> (status, message) of its defining cell
         self.cells: list[str] = []
         self.defs: dict[str, list[int]] = {}
 
@@ -145,19 +158,32 @@ def grade_notebook(sub, kernel: Kernel, limits: Limits, rng=None) -> list[Row]:
     """Rows for one valid submission (kernel: a fresh, started Kernel; shut down by the caller)."""
     from ..exercises import EXERCISES
 
-    rng = rng if rng is not None else np.random.default_rng(
-        int.from_bytes(os.urandom(16), "little"))
+    rng = (
+        rng if rng is not None else np.random.default_rng(int.from_bytes(os.urandom(16), "little"))
+    )
     run = _Run(sub, kernel, limits)
-    code_cells = [c for c in sub.nb["cells"] if c.get("cell_type") == "code"
-                  and "skip-grading" not in (c.get("metadata", {}).get("tags") or [])]
+    code_cells = [
+        c
+        for c in sub.nb["cells"]
+        if c.get("cell_type") == "code"
+        and "skip-grading" not in (c.get("metadata", {}).get("tags") or [])
+    ]
     run.cells = [c.get("source", "") for c in code_cells]
     run.defs = static.defining_cells(run.cells, sub.exercises)
     cell_res: dict[int, object] = {}
 
     if not kernel.ready():
-        return [_row(sub, n, 0, EXERCISES[n].max_score, "crashed",
-                     "the grader could not start a kernel for this notebook")
-                for n in sub.exercises]
+        return [
+            _row(
+                sub,
+                n,
+                0,
+                EXERCISES[n].max_score,
+                "crashed",
+                "the grader could not start a kernel for this notebook",
+            )
+            for n in sub.exercises
+        ]
 
     # 1. the learner's cells
     out_of_time_at = None
@@ -190,21 +216,32 @@ def _cell_problem(run, name, cell_res, out_of_time_at):
         res = cell_res.get(i)
         if res is None:
             if out_of_time_at is not None and i >= out_of_time_at:
-                return ("timeout", f"the notebook ran out of its total time limit "
-                        f"({run.limits.notebook_timeout:g} s) before the cell that defines "
-                        f"{name} ran")
+                return (
+                    "timeout",
+                    f"the notebook ran out of its total time limit "
+                    f"({run.limits.notebook_timeout:g} s) before the cell that defines "
+                    f"{name} ran",
+                )
             if run.broken:
                 return ("crashed", f"the kernel kept dying before the cell that defines {name} ran")
             continue
         if res.status == "timeout":
-            return ("timeout", f"the cell that defines {name} was still running after "
-                    f"{run.limits.cell_timeout:g} s and was stopped (an infinite loop?)")
+            return (
+                "timeout",
+                f"the cell that defines {name} was still running after "
+                f"{run.limits.cell_timeout:g} s and was stopped (an infinite loop?)",
+            )
         if res.status == "crashed":
-            return ("crashed", f"the kernel died while running the cell that defines {name} "
-                    "(os._exit, sys.exit in a thread, a segfault or running out of memory)")
+            return (
+                "crashed",
+                f"the kernel died while running the cell that defines {name} "
+                "(os._exit, sys.exit in a thread, a segfault or running out of memory)",
+            )
         if res.status == "error":
-            return ("error", f"the cell that defines {name} raised {_clip(res.ename)}: "
-                    f"{_clip(res.evalue)}")
+            return (
+                "error",
+                f"the cell that defines {name} raised {_clip(res.ename)}: {_clip(res.evalue)}",
+            )
         return None
     return None
 
@@ -215,28 +252,52 @@ def _grade_exercise(run, ex, cell_res, out_of_time_at, rng) -> Row:
     if idx:
         why = static.reference_use(run.cells[idx[-1]], name, run.cells)
         if why:
-            return _row(sub, name, 0, maxp, "failed",
-                        f"{why}; the exercise is to write {name} yourself (0 points)")
+            return _row(
+                sub,
+                name,
+                0,
+                maxp,
+                "failed",
+                f"{why}; the exercise is to write {name} yourself (0 points)",
+            )
     problem = _cell_problem(run, name, cell_res, out_of_time_at)
     if run.broken:
-        return _row(sub, name, 0, maxp, "crashed",
-                    problem[1] if problem else
-                    "the kernel kept dying; this exercise could not be run")
+        return _row(
+            sub,
+            name,
+            0,
+            maxp,
+            "crashed",
+            problem[1] if problem else "the kernel kept dying; this exercise could not be run",
+        )
     if run.remaining() <= 0:
-        return _row(sub, name, 0, maxp, "timeout",
-                    f"the notebook ran out of its total time limit "
-                    f"({run.limits.notebook_timeout:g} s) before {name} was checked")
+        return _row(
+            sub,
+            name,
+            0,
+            maxp,
+            "timeout",
+            f"the notebook ran out of its total time limit "
+            f"({run.limits.notebook_timeout:g} s) before {name} was checked",
+        )
     if problem and problem[0] in ("timeout", "crashed"):
         return _row(sub, name, 0, maxp, *problem)
     run.problem_of[name] = problem
 
-    if run.pending is not None:   # the previous exercise killed the kernel: a fresh one first
+    if run.pending is not None:  # the previous exercise killed the kernel: a fresh one first
         pending, run.pending = run.pending, None
         if not run.recover(pending):
-            return _row(sub, name, 0, maxp, "crashed",
-                        "the kernel could not be restarted after an earlier exercise crashed it")
+            return _row(
+                sub,
+                name,
+                0,
+                maxp,
+                "crashed",
+                "the kernel could not be restarted after an earlier exercise crashed it",
+            )
 
     from .judging import judge_runs
+
     variants = _option_sets(ex)
     results = []
     for options in variants:
@@ -279,36 +340,59 @@ def _combine(sub, ex, results) -> Row:
         message = results[0][1][3]
     else:
         message = "\n".join(
-            f"variant={opts.get('variant')!r}: {r[0]}. {r[3]}" if r[0] != "passed" else
-            f"variant={opts.get('variant')!r}: passed. {r[3]}" for opts, r in results)
+            f"variant={opts.get('variant')!r}: {r[0]}. {r[3]}"
+            if r[0] != "passed"
+            else f"variant={opts.get('variant')!r}: passed. {r[3]}"
+            for opts, r in results
+        )
     return _row(sub, ex.name, points, maxp, status, message)
 
 
 def _run_variant(run, ex, rng, options):
     """(cases, runs) for one option set, or ("row", status, message) when it cannot be judged."""
     from .judging import make_cases
+
     name = ex.name
     cases = make_cases(ex, rng, **options)
     cases_nonce, out_nonce = secrets.token_hex(12), secrets.token_hex(12)
     code = harness.exercise_code(
-        token=run.kernel.token, nonce=secrets.token_hex(6), name=name, refs=exercise_refs(ex),
-        cases_payload=transport.pack(cases, cases_nonce), cases_nonce=cases_nonce,
-        out_nonce=out_nonce, keyword_only=getattr(ex, "keyword_only", ("variant",)))
-    res = run.kernel.execute(code, run.budget(),
-                             {"out": harness.result_expression(run.kernel.token)},
-                             store_history=False)
+        token=run.kernel.token,
+        nonce=secrets.token_hex(6),
+        name=name,
+        refs=exercise_refs(ex),
+        cases_payload=transport.pack(cases, cases_nonce),
+        cases_nonce=cases_nonce,
+        out_nonce=out_nonce,
+        keyword_only=getattr(ex, "keyword_only", ("variant",)),
+    )
+    res = run.kernel.execute(
+        code,
+        run.budget(),
+        {"out": harness.result_expression(run.kernel.token)},
+        store_history=False,
+    )
     if res.status == "timeout":
         if res.restarted:
             run.pending = res
-        return ("row", "timeout", f"{name} did not return within {run.limits.cell_timeout:g} s "
-                "(an infinite loop?)")
+        return (
+            "row",
+            "timeout",
+            f"{name} did not return within {run.limits.cell_timeout:g} s (an infinite loop?)",
+        )
     if res.status == "crashed":
         run.pending = res
-        return ("row", "crashed", f"the kernel died while running your {name} (os._exit, a "
-                "segfault or running out of memory)")
+        return (
+            "row",
+            "crashed",
+            f"the kernel died while running your {name} (os._exit, a "
+            "segfault or running out of memory)",
+        )
     if res.status == "error":
-        return ("row", "error",
-                f"the grader could not run {name}: {_clip(res.ename)}: {_clip(res.evalue)}")
+        return (
+            "row",
+            "error",
+            f"the grader could not run {name}: {_clip(res.ename)}: {_clip(res.evalue)}",
+        )
     payload = harness.parse_user_expression(res.user_expressions.get("out", {}))
     try:
         report = transport.unpack(payload, out_nonce)
@@ -317,18 +401,33 @@ def _run_variant(run, ex, rng, options):
     if not isinstance(report, dict) or not report.get("found"):
         if run.problem_of.get(name):
             return ("row", *run.problem_of[name])
-        return ("row", "error", f"there is no function named {name} in this notebook (was its "
-                "cell deleted or renamed?)")
+        return (
+            "row",
+            "error",
+            f"there is no function named {name} in this notebook (was its "
+            "cell deleted or renamed?)",
+        )
     if not report.get("callable"):
         return ("row", "error", f"{name} is a {report.get('type_name', 'value')}, not a function")
     if report.get("reference"):
-        return ("row", "failed", f"{name} is the package's own {report['reference']}; the "
-                "exercise is to write it yourself (0 points)")
+        return (
+            "row",
+            "failed",
+            f"{name} is the package's own {report['reference']}; the "
+            "exercise is to write it yourself (0 points)",
+        )
     if report.get("tripped"):
-        return ("row", "failed", f"your {name} calls the package's own "
-                f"{', '.join(report['tripped'])}; the exercise is to write it yourself (0 points)")
+        return (
+            "row",
+            "failed",
+            f"your {name} calls the package's own "
+            f"{', '.join(report['tripped'])}; the exercise is to write it yourself (0 points)",
+        )
     runs = report.get("runs")
-    if not isinstance(runs, list) or not 0 < len(runs) <= len(cases) or \
-            not all(isinstance(r, dict) for r in runs):
+    if (
+        not isinstance(runs, list)
+        or not 0 < len(runs) <= len(cases)
+        or not all(isinstance(r, dict) for r in runs)
+    ):
         return ("row", "error", f"the grader got no usable results for {name}")
     return cases, runs

@@ -29,8 +29,9 @@ def parse_cell(source: str):
     for line in source.splitlines():
         stripped = line.lstrip()
         if stripped.startswith(("%", "!", "?")) or (
-                stripped.endswith("?") and stripped[:1].isalpha()):
-            lines.append("")   # keep line numbers
+            stripped.endswith("?") and stripped[:1].isalpha()
+        ):
+            lines.append("")  # keep line numbers
         else:
             lines.append(line)
     try:
@@ -86,12 +87,24 @@ def _package_aliases(trees) -> set[str]:
                 for a in node.names:
                     if a.name == PACKAGE or a.name.startswith(PACKAGE + "."):
                         aliases.add(a.asname or a.name.split(".")[0])
-            elif isinstance(node, ast.ImportFrom) and node.module and (
-                    node.module == PACKAGE or node.module.startswith(PACKAGE + ".")):
+            elif (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and (node.module == PACKAGE or node.module.startswith(PACKAGE + "."))
+            ):
                 for a in node.names:
                     # `from lstm_course import gates, exercises` binds modules
-                    if a.name in {"gates", "cell", "sequence", "exercises", "checks", "fused",
-                                  "pytorch_layout", "hints", "torch"}:
+                    if a.name in {
+                        "gates",
+                        "cell",
+                        "sequence",
+                        "exercises",
+                        "checks",
+                        "fused",
+                        "pytorch_layout",
+                        "hints",
+                        "torch",
+                    }:
                         aliases.add(a.asname or a.name)
     return aliases
 
@@ -110,31 +123,42 @@ def reference_use(cell_source: str, name: str, notebook_sources=()) -> str:
     others = [t for t in (parse_cell(s) for s in notebook_sources) if t is not None]
     aliases = _package_aliases([tree, *others])
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and (
-                node.module == PACKAGE or node.module.startswith(PACKAGE + ".")):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and (node.module == PACKAGE or node.module.startswith(PACKAGE + "."))
+        ):
             for a in node.names:
                 if a.name == name or a.name == "*":
                     what = f"from {node.module} import {a.name}"
                     return f"the cell that defines {name} imports the package's own answer ({what})"
         if isinstance(node, ast.Attribute):
             if node.attr == name and _root_name(node.value) in aliases:
-                return (f"the cell that defines {name} uses the package's own "
-                        f"{ast.unparse(node)}")
+                return f"the cell that defines {name} uses the package's own {ast.unparse(node)}"
             if node.attr in {"reference", "reference_source"}:
-                return (f"the cell that defines {name} uses an exercise's reference "
-                        f"({ast.unparse(node)})")
+                return (
+                    f"the cell that defines {name} uses an exercise's reference "
+                    f"({ast.unparse(node)})"
+                )
         if isinstance(node, ast.Name) and node.id in REGISTRY_NAMES:
             return f"the cell that defines {name} uses the exercise registry ({node.id})"
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-                node.func.id == "getattr" and len(node.args) >= 2 and \
-                isinstance(node.args[1], ast.Constant) and node.args[1].value == name and \
-                _root_name(node.args[0]) in aliases:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value == name
+            and _root_name(node.args[0]) in aliases
+        ):
             return f"the cell that defines {name} uses the package's own {name} via getattr"
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             fn = node.value.func
             fname = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
             targets = {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
             if fname == "yours_or_reference" and name in targets:
-                return (f"the cell rebinds {name} to yours_or_reference(...), which may be the "
-                        f"package's answer")
+                return (
+                    f"the cell rebinds {name} to yours_or_reference(...), which may be the "
+                    f"package's answer"
+                )
     return ""

@@ -26,11 +26,11 @@ class MissingPath(FileNotFoundError):
 @dataclass
 class Submission:
     path: Path
-    id: str                       # the gradebook's "submission" column
-    sha256: str = ""              # of the file's bytes ("" when unreadable)
-    lesson: str = ""              # e.g. "01_learn_gate" ("" when unknown)
-    nb: dict | None = None        # the parsed notebook (nbformat 4 JSON), when valid
-    problem: str = ""             # why it cannot be graded ("" when it can)
+    id: str  # the gradebook's "submission" column
+    sha256: str = ""  # of the file's bytes ("" when unreadable)
+    lesson: str = ""  # e.g. "01_learn_gate" ("" when unknown)
+    nb: dict | None = None  # the parsed notebook (nbformat 4 JSON), when valid
+    problem: str = ""  # why it cannot be graded ("" when it can)
     exercises: list[str] = field(default_factory=list)  # exercise keys of its lesson
 
     @property
@@ -72,6 +72,7 @@ def find_submissions(paths) -> list[Path]:
 
 def _lessons():
     from ..exercises import EXERCISES  # H2's registry
+
     lessons: dict[str, list[str]] = {}
     for key, ex in EXERCISES.items():
         lessons.setdefault(ex.notebook, []).append(key)
@@ -89,7 +90,7 @@ def load_submission(path: Path, expect_lesson: str | None = None) -> Submission:
     sub = Submission(path=path, id=submission_id(path))
     lessons = _lessons()
     # a best guess from the file name, so an unreadable file still gets rows per exercise
-    stem = path.name[:-len(".ipynb")] if path.name.endswith(".ipynb") else path.stem
+    stem = path.name[: -len(".ipynb")] if path.name.endswith(".ipynb") else path.stem
     if stem in lessons:
         sub.lesson, sub.exercises = stem, list(lessons[stem])
     try:
@@ -109,8 +110,10 @@ def load_submission(path: Path, expect_lesson: str | None = None) -> Submission:
         return sub
     major = nb.get("nbformat")
     if major != 4:
-        sub.problem = (f"unsupported notebook format nbformat={major!r}; save it with "
-                       "JupyterLab or Notebook 7 (nbformat 4)")
+        sub.problem = (
+            f"unsupported notebook format nbformat={major!r}; save it with "
+            "JupyterLab or Notebook 7 (nbformat 4)"
+        )
         return sub
     for i, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
@@ -130,14 +133,18 @@ def load_submission(path: Path, expect_lesson: str | None = None) -> Submission:
     lesson = course.get("notebook")
     if not isinstance(lesson, str) or not lesson:
         sub.lesson, sub.exercises = "", []
-        sub.problem = ("not an lstm_course notebook: its metadata has no lstm_course.notebook "
-                       "entry (submit the notebook you were given, saved, not a copy made "
-                       "elsewhere)")
+        sub.problem = (
+            "not an lstm_course notebook: its metadata has no lstm_course.notebook "
+            "entry (submit the notebook you were given, saved, not a copy made "
+            "elsewhere)"
+        )
         return sub
     if lesson not in lessons:
         sub.lesson, sub.exercises = "", []
-        sub.problem = (f"lesson {lesson!r} (from the notebook metadata) has no graded "
-                       f"exercises; the graded lessons are {', '.join(sorted(lessons))}")
+        sub.problem = (
+            f"lesson {lesson!r} (from the notebook metadata) has no graded "
+            f"exercises; the graded lessons are {', '.join(sorted(lessons))}"
+        )
         return sub
     sub.lesson, sub.exercises = lesson, list(lessons[lesson])
     if expect_lesson and lesson != expect_lesson:

@@ -33,23 +33,38 @@ def summary_text(rows: list[dict], n_submissions: int | None = None) -> str:
             mean = sum(float(r["points"]) for r in rs) / len(rs)
             mx = max(float(r["max_points"]) for r in rs)
             passed = sum(r["status"] == "passed" for r in rs)
-            body.append((f"{nb}/{ex}", len(rs), f"{mean:.2f} / {_num(mx)}",
-                         f"{100 * passed / len(rs):.0f}%"))
+            body.append(
+                (
+                    f"{nb}/{ex}",
+                    len(rs),
+                    f"{mean:.2f} / {_num(mx)}",
+                    f"{100 * passed / len(rs):.0f}%",
+                )
+            )
         lines += [""] + _table(("exercise", "graded", "mean score", "passed"), body)
     return "\n".join(lines)
 
 
 def check_report(submission_id: str, rows: list[dict]) -> str:
     """The learner's self-check, for a terminal."""
-    symbols = {"passed": "PASS", "failed": "FAIL", "not-attempted": "TODO", "error": "ERROR",
-               "timeout": "TIMEOUT", "crashed": "CRASH", "invalid-notebook": "INVALID"}
+    symbols = {
+        "passed": "PASS",
+        "failed": "FAIL",
+        "not-attempted": "TODO",
+        "error": "ERROR",
+        "timeout": "TIMEOUT",
+        "crashed": "CRASH",
+        "invalid-notebook": "INVALID",
+    }
     got = sum(float(r["points"]) for r in rows)
     total = sum(float(r["max_points"]) for r in rows)
     lesson = next((r["notebook"] for r in rows if r.get("notebook")), "")
     lines = [f"{submission_id}" + (f" (lesson {lesson})" if lesson else ""), ""]
     for r in rows:
-        head = (f"[{symbols.get(r['status'], r['status'])}] {r['exercise'] or 'notebook'}  "
-                f"{_num(r['points'])}/{_num(r['max_points'])}")
+        head = (
+            f"[{symbols.get(r['status'], r['status'])}] {r['exercise'] or 'notebook'}  "
+            f"{_num(r['points'])}/{_num(r['max_points'])}"
+        )
         lines.append(head)
         for line in (r.get("detail") or r.get("message") or "").splitlines():
             lines.append("    " + line if line.strip() else "")

@@ -52,8 +52,9 @@ def _skeleton(obj, arrays, depth=0):
         arrays[key] = np.array(arr, copy=True)
         return {"__nd__": key}
     if _is_params(obj):
-        return {"__params__": {f: _skeleton(getattr(obj, f), arrays, depth + 1)
-                               for f in PARAM_FIELDS}}
+        return {
+            "__params__": {f: _skeleton(getattr(obj, f), arrays, depth + 1) for f in PARAM_FIELDS}
+        }
     if type(obj) is tuple:
         return {"__tuple__": [_skeleton(x, arrays, depth + 1) for x in obj]}
     if type(obj) is list:
@@ -96,7 +97,7 @@ def _build(node, arrays, make_params):
         return node
     if len(node) != 1:
         raise TransportError("malformed skeleton node")
-    (tag, value), = node.items()
+    ((tag, value),) = node.items()
     if tag == "__nd__":
         if value not in arrays:
             raise TransportError(f"missing array {value!r}")
@@ -129,7 +130,8 @@ def unpack(text, nonce, make_params=None):
             arrays = {k: npz[k] for k in npz.files}
     except Exception as exc:  # noqa: BLE001 - any failure means "not a safe archive"
         raise TransportError(
-            f"payload is not a plain .npz archive ({type(exc).__name__})") from None
+            f"payload is not a plain .npz archive ({type(exc).__name__})"
+        ) from None
     if bytes(arrays.pop("__nonce__", b"")).decode("ascii", "replace") != str(nonce):
         raise TransportError("archive nonce does not match")
     try:

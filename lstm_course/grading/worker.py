@@ -19,11 +19,12 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     settings = json.loads(argv[0]) if argv else {}
     proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-    os.dup2(2, 1)                       # stray prints go to stderr, never into the protocol
+    os.dup2(2, 1)  # stray prints go to stderr, never into the protocol
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def on_term(signum, frame):
         raise SystemExit(143)
+
     signal.signal(signal.SIGTERM, on_term)
 
     from .kernel_runner import KernelPool
@@ -42,8 +43,11 @@ def main(argv=None):
             send({"kernel": kernel.pid})
             return kernel
 
-    pool = ReportingPool(size=1 if settings.get("warm", True) else 0,
-                         fork=settings.get("fork", True), tmp_root=settings.get("tmp_root"))
+    pool = ReportingPool(
+        size=1 if settings.get("warm", True) else 0,
+        fork=settings.get("fork", True),
+        tmp_root=settings.get("tmp_root"),
+    )
     if pool.forkserver is not None:
         send({"kernel": pool.forkserver.pid})
     try:
@@ -61,11 +65,20 @@ def main(argv=None):
                 rows = grade_notebook(sub, kernel, limits)
             except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the run
                 from ..exercises import EXERCISES
-                rows = [{"submission": sub.id, "notebook": sub.lesson, "exercise": n,
-                         "points": 0, "max_points": EXERCISES[n].max_score, "status": "crashed",
-                         "message": f"internal grader error: {type(exc).__name__}: {exc}",
-                         "detail": f"internal grader error: {type(exc).__name__}: {exc}"}
-                        for n in sub.exercises]
+
+                rows = [
+                    {
+                        "submission": sub.id,
+                        "notebook": sub.lesson,
+                        "exercise": n,
+                        "points": 0,
+                        "max_points": EXERCISES[n].max_score,
+                        "status": "crashed",
+                        "message": f"internal grader error: {type(exc).__name__}: {exc}",
+                        "detail": f"internal grader error: {type(exc).__name__}: {exc}",
+                    }
+                    for n in sub.exercises
+                ]
             finally:
                 kernel.shutdown()
             send({"id": task["id"], "rows": rows, "sha256": sub.sha256})

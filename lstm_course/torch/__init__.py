@@ -1,8 +1,8 @@
 """The PyTorch side of the course (this subpackage, and only it, imports torch).
 
-    GateLSTM                 the lesson's gates as an nn.Module (variant "lesson" or "standard")
-    from_torch(nn.LSTM)      -> LSTMParams (standard variant)
-    to_torch(LSTMParams)     -> nn.LSTM    (standard variant)
+GateLSTM                 the lesson's gates as an nn.Module (variant "lesson" or "standard")
+from_torch(nn.LSTM)      -> LSTMParams (standard variant)
+to_torch(LSTMParams)     -> nn.LSTM    (standard variant)
 """
 
 from .convert import from_torch, to_torch

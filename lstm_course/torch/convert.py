@@ -31,8 +31,9 @@ def from_torch(lstm: nn.LSTM) -> LSTMParams:
     if not lstm.bias:
         problems.append("bias=False (the lesson's gates all have biases)")
     if problems:
-        raise ValueError("from_torch supports a plain single-layer nn.LSTM; this one has "
-                         + "; ".join(problems))
+        raise ValueError(
+            "from_torch supports a plain single-layer nn.LSTM; this one has " + "; ".join(problems)
+        )
     arrays = [getattr(lstm, n).detach().cpu().numpy() for n in _NAMES]
     return params_from_pytorch(*arrays)
 
@@ -44,8 +45,9 @@ def to_torch(params: LSTMParams, batch_first: bool = True, device=None) -> nn.LS
     """
     arrays = pytorch_from_params(params)
     dtype = torch.from_numpy(np.zeros(0, params.dtype)).dtype
-    lstm = nn.LSTM(params.input_size, params.hidden_size, batch_first=batch_first,
-                   device=device, dtype=dtype)
+    lstm = nn.LSTM(
+        params.input_size, params.hidden_size, batch_first=batch_first, device=device, dtype=dtype
+    )
     with torch.no_grad():
         for name, arr in zip(_NAMES, arrays, strict=True):
             getattr(lstm, name).copy_(torch.from_numpy(np.ascontiguousarray(arr)))

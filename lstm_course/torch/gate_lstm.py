@@ -33,8 +33,15 @@ class GateLSTM(nn.Module):
     forward(events (B, T, D), state=(stm0, ltm0) or None) -> (stms (B, T, H), (stm_T, ltm_T)).
     """
 
-    def __init__(self, input_size: int, hidden_size: int, variant: str = "lesson",
-                 forget_bias: float = 0.0, device=None, dtype=None):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        variant: str = "lesson",
+        forget_bias: float = 0.0,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         self.input_size, self.hidden_size = D, H = int(input_size), int(hidden_size)
         self.variant = check_variant(variant)
@@ -80,19 +87,19 @@ class GateLSTM(nn.Module):
         W = torch.cat([self.W_n, self.W_i, self.W_f, self.W_v], dim=1)
         b = torch.cat([self.b_n, self.b_i, self.b_f, self.b_v])
         W_stm, W_event = W.split([H, D])
-        event_parts = (events @ W_event + b).unbind(1)   # T x (B, 4H): the Event's share
+        event_parts = (events @ W_event + b).unbind(1)  # T x (B, 4H): the Event's share
         stms = []
         for event_part in event_parts:
-            a = event_part + stm @ W_stm                   # (B, 4H) = [stm, event_t] W + b
+            a = event_part + stm @ W_stm  # (B, 4H) = [stm, event_t] W + b
             a_n, a_ifv = a.split([H, 3 * H], dim=1)
             N = torch.tanh(a_n)
             i, f, V = torch.sigmoid(a_ifv).chunk(3, dim=1)
-            kept = ltm * f                                 # Forget
-            ltm = kept + N * i                             # Remember (Learn = N * i)
+            kept = ltm * f  # Forget
+            ltm = kept + N * i  # Remember (Learn = N * i)
             if self.variant == "lesson":
-                stm = torch.tanh(kept @ self.W_u + self.b_u) * V   # Use
+                stm = torch.tanh(kept @ self.W_u + self.b_u) * V  # Use
             else:
-                stm = V * torch.tanh(ltm)                  # standard: h = o * tanh(c)
+                stm = V * torch.tanh(ltm)  # standard: h = o * tanh(c)
             stms.append(stm)
         stms = torch.stack(stms, dim=1) if stms else events.new_zeros(B, 0, H)
         return stms, (stm, ltm)
@@ -123,7 +130,7 @@ class GateLSTM(nn.Module):
         return LSTMParams(**arrays)
 
     def extra_repr(self) -> str:
-        return (f"input_size={self.input_size}, hidden_size={self.hidden_size}, "
-                f"variant={self.variant!r}, forget_bias={self.forget_bias}")
-
-
+        return (
+            f"input_size={self.input_size}, hidden_size={self.hidden_size}, "
+            f"variant={self.variant!r}, forget_bias={self.forget_bias}"
+        )

@@ -15,8 +15,9 @@ from ._common import fslider, islider, show
 __all__ = ["carousel_widget", "forget_activity_widget"]
 
 
-def carousel_widget(T: int = 100, hidden_size: int = 32, seed: int = 0, plot: bool = True,
-                    forget_bias: float = 1.0):
+def carousel_widget(
+    T: int = 100, hidden_size: int = 32, seed: int = 0, plot: bool = True, forget_bias: float = 1.0
+):
     """Slider: the forget-gate bias b_f (and the plain RNN's weight scale, for comparison).
 
     Plots the gradient reaching the LTM k steps back (the product of forget factors) beside the
@@ -26,22 +27,32 @@ def carousel_widget(T: int = 100, hidden_size: int = 32, seed: int = 0, plot: bo
     def update(forget_bias, rnn_scale):
         data = gradient_vs_lag(T, forget_bias, hidden_size, seed=seed, weight_scale=rnn_scale)
         half = float(memory_length(forget_bias, 0.5))
-        out = dict(forget_bias=float(forget_bias), half_life=half,
-                   lstm_at_T=float(data["lstm"][-1]), rnn_at_T=float(data["rnn"][-1]))
-        print(f"forget bias b_f = {forget_bias:+.1f}: forget factor about "
-              f"sigmoid(b_f) = {float(forget_factor(forget_bias)):.3f}, half-life about "
-              f"{half:.1f} steps")
-        print(f"gradient reaching {T - 1} steps back: LSTM carousel {out['lstm_at_T']:.1e}, "
-              f"plain RNN {out['rnn_at_T']:.1e}")
+        out = dict(
+            forget_bias=float(forget_bias),
+            half_life=half,
+            lstm_at_T=float(data["lstm"][-1]),
+            rnn_at_T=float(data["rnn"][-1]),
+        )
+        print(
+            f"forget bias b_f = {forget_bias:+.1f}: forget factor about "
+            f"sigmoid(b_f) = {float(forget_factor(forget_bias)):.3f}, half-life about "
+            f"{half:.1f} steps"
+        )
+        print(
+            f"gradient reaching {T - 1} steps back: LSTM carousel {out['lstm_at_T']:.1e}, "
+            f"plain RNN {out['rnn_at_T']:.1e}"
+        )
         if plot:
             fig, ax = plt.subplots(figsize=(7.5, 3.8))
             plot_carousel(data, ax=ax, forget_bias=forget_bias)
             show(fig)
         return out
 
-    return interactive(update,
-                       forget_bias=fslider("forget-gate bias b_f", forget_bias, -2.0, 6.0, 0.5),
-                       rnn_scale=fslider("RNN weight scale", 1.0, 0.5, 2.0, 0.25))
+    return interactive(
+        update,
+        forget_bias=fslider("forget-gate bias b_f", forget_bias, -2.0, 6.0, 0.5),
+        rnn_scale=fslider("RNN weight scale", 1.0, 0.5, 2.0, 0.25),
+    )
 
 
 def forget_activity_widget(model, events, targets, plot: bool = True):
@@ -52,8 +63,10 @@ def forget_activity_widget(model, events, targets, plot: bool = True):
     def update(example):
         act = gate_activity(model, events[example])
         target = float(targets[example])
-        print(f"test sequence {example}: marked values sum to {target:.3f}, "
-              f"the LSTM predicts {act['prediction']:.3f}")
+        print(
+            f"test sequence {example}: marked values sum to {target:.3f}, "
+            f"the LSTM predicts {act['prediction']:.3f}"
+        )
         if plot:
             fig = plot_gate_activity(act, events[example], target)
             show(fig)

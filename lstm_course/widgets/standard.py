@@ -37,16 +37,32 @@ def plot_use_gate_comparison(result: dict, unit: int = 0, seq: int = 0, axes=Non
         _, axes = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
     t = np.arange(result["lesson"].shape[1])
     ax = axes[0]
-    ax.plot(t, result["lesson"][seq, :, unit], color=GATE_COLOURS["use"], lw=2,
-            label=r"lesson: $STM_t = \tanh(LTM_{t-1} f_t\, W_u + b_u) \cdot V_t$")
-    ax.plot(t, result["standard"][seq, :, unit], color=GATE_COLOURS["stm"], lw=2, ls="--",
-            label=r"standard: $STM_t = V_t \cdot \tanh(LTM_t)$")
+    ax.plot(
+        t,
+        result["lesson"][seq, :, unit],
+        color=GATE_COLOURS["use"],
+        lw=2,
+        label=r"lesson: $STM_t = \tanh(LTM_{t-1} f_t\, W_u + b_u) \cdot V_t$",
+    )
+    ax.plot(
+        t,
+        result["standard"][seq, :, unit],
+        color=GATE_COLOURS["stm"],
+        lw=2,
+        ls="--",
+        label=r"standard: $STM_t = V_t \cdot \tanh(LTM_t)$",
+    )
     ax.set_ylabel(f"$STM_t$, unit {unit}")
     ax.set_title("The same weights and Events through the two Use gates")
     ax.legend(loc="best", fontsize=8)
     ax = axes[1]
-    ax.plot(t, result["difference"][seq, :, unit], color=GATE_COLOURS["event"], lw=2,
-            label="lesson - standard")
+    ax.plot(
+        t,
+        result["difference"][seq, :, unit],
+        color=GATE_COLOURS["event"],
+        lw=2,
+        label="lesson - standard",
+    )
     ax.axhline(0, color="#333333", lw=0.8)
     ax.set_xlabel("time step t")
     ax.set_ylabel("difference")
@@ -71,5 +87,8 @@ def use_gate_comparison_widget(params, events, plot: bool = True):
         return dict(unit=int(unit), scale=float(scale), max_abs_difference=diff)
 
     H = params.hidden_size
-    return interactive(update, unit=islider("STM unit", 0, 0, H - 1),
-                       scale=fslider("Event scale", 1.0, 0.0, 3.0, 0.1))
+    return interactive(
+        update,
+        unit=islider("STM unit", 0, 0, H - 1),
+        scale=fslider("Event scale", 1.0, 0.0, 3.0, 0.1),
+    )

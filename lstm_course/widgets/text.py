@@ -16,8 +16,14 @@ from ._common import LAYOUT, STYLE, fslider, show
 __all__ = ["temperature_widget", "next_char_widget"]
 
 
-def temperature_widget(model, vocab, prompt: str = "It is a truth", length: int = 200,
-                       seed: int = 0, temperature: float = 0.8):
+def temperature_widget(
+    model,
+    vocab,
+    prompt: str = "It is a truth",
+    length: int = 200,
+    seed: int = 0,
+    temperature: float = 0.8,
+):
     """Slider: the sampling temperature. Prints a seeded sample (same seed for every temperature,
     so only the temperature changes). result: dict(temperature, text)."""
 
@@ -30,8 +36,13 @@ def temperature_widget(model, vocab, prompt: str = "It is a truth", length: int 
     return interactive(update, temperature=fslider("temperature", temperature, 0.0, 2.0, 0.1))
 
 
-def next_char_widget(model, vocab, prompt: str = "It is a truth universally acknowle",
-                     top: int = 10, plot: bool = True):
+def next_char_widget(
+    model,
+    vocab,
+    prompt: str = "It is a truth universally acknowle",
+    top: int = 10,
+    plot: bool = True,
+):
     """A text box (the prompt) and a temperature slider; bar chart of the next character's
     probabilities. result: dict(prompt, temperature, chars, probs)."""
 
@@ -46,10 +57,14 @@ def next_char_widget(model, vocab, prompt: str = "It is a truth universally ackn
             fig, ax = plt.subplots(figsize=(7.5, 3.4))
             plot_next_char_probs(chars, probs, ax=ax, prompt=prompt)
             show(fig)
-        return dict(prompt=prompt, temperature=float(temperature), chars=chars,
-                    probs=[float(p) for p in probs])
+        return dict(
+            prompt=prompt,
+            temperature=float(temperature),
+            chars=chars,
+            probs=[float(p) for p in probs],
+        )
 
-    box = W.Text(value=prompt, description="prompt", continuous_update=False, style=STYLE,
-                 layout=LAYOUT)
-    return interactive(update, prompt=box,
-                       temperature=fslider("temperature", 1.0, 0.1, 2.0, 0.1))
+    box = W.Text(
+        value=prompt, description="prompt", continuous_update=False, style=STYLE, layout=LAYOUT
+    )
+    return interactive(update, prompt=box, temperature=fslider("temperature", 1.0, 0.1, 2.0, 0.1))
