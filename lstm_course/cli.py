@@ -214,6 +214,7 @@ def cmd_execute(args) -> int:
             nb,
             timeout=args.timeout,
             kernel_name="python3",
+            record_timing=False,  # no timestamps in the stored notebook: clean diffs
             resources={"metadata": {"path": str(path.parent or ".")}},
         )
         try:

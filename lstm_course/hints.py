@@ -6,16 +6,31 @@
 The solution is the reference function's source. An instructor hides it by setting the
 environment variable LSTM_COURSE_SOLUTIONS=off (also: 0, false, no, hide, hidden) before
 starting Jupyter.
+
+    package_version("learn_gate", learn_gate)
+
+shows the package's own implementation to compare with the learner's, but only once the
+learner's function passes its check: until then it says so, and gives nothing away.
 """
 
 from __future__ import annotations
 
 import html
+import importlib
+import inspect
 import os
 
 from .exercises import get_exercise
 
-__all__ = ["hints", "Hints", "solutions_enabled", "HIDDEN_MESSAGE"]
+__all__ = ["hints", "Hints", "solutions_enabled", "HIDDEN_MESSAGE", "package_version"]
+
+# Where the package keeps its own implementation of each exercise's function.
+PACKAGE_HOMES = (
+    "lstm_course.gates",
+    "lstm_course.cell",
+    "lstm_course.sequence",
+    "lstm_course.pytorch_layout",
+)
 
 SWITCH = "LSTM_COURSE_SOLUTIONS"
 HIDDEN_MESSAGE = (
@@ -90,3 +105,54 @@ class Hints:
 def hints(name: str) -> Hints:
     """The hints for exercise `name` (e.g. "learn_gate"); display it to read them."""
     return Hints(name)
+
+
+class PackageVersion:
+    """The package's implementation of an exercise's function, or why it is not shown yet."""
+
+    def __init__(self, name: str, shown: bool, text: str):
+        self.name, self.shown, self.text = name, shown, text
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        if self.shown:
+            head, _, body = self.text.partition("\n")
+            return f"<div>{html.escape(head)}</div><pre>{html.escape(body)}</pre>"
+        return f"<em>{html.escape(self.text)}</em>"
+
+
+def _package_function(name: str):
+    for home in PACKAGE_HOMES:
+        fn = getattr(importlib.import_module(home), name, None)
+        if callable(fn):
+            return fn
+    raise LookupError(f"the package has no implementation of {name!r}")
+
+
+def package_version(name: str, yours, variant: str | None = None) -> PackageVersion:
+    """The package's own `name` (e.g. "learn_gate"), shown once `yours` passes its check.
+
+    Until then (not attempted, or failing) it only says where to look next, so reading on in
+    a notebook never hands over the answer.
+    """
+    from .checks import run_check
+
+    exercise = get_exercise(name)
+    options = {} if variant is None else {"variant": variant}
+    result = run_check(exercise.name, yours, **options)
+    if not result.passed:
+        return PackageVersion(
+            name,
+            False,
+            f"The package's own {name} appears here once yours passes its check "
+            f'(the check above says what to fix; hints("{name}") helps).',
+        )
+    fn = _package_function(name)
+    where = f"{fn.__module__}.{fn.__qualname__}"
+    return PackageVersion(
+        name, True, f"Yours passes. The package's version ({where}):\n{inspect.getsource(fn)}"
+    )

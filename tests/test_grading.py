@@ -28,11 +28,6 @@ from lstm_course.grading.gradebook import Gradebook
 from lstm_course.grading.static import reference_use
 from lstm_course.grading.submissions import load_submission
 
-pytestmark = pytest.mark.skipif(
-    not (fx.SOLUTIONS / "01_learn_gate.ipynb").exists(),
-    reason="solutions/01_learn_gate.ipynb is not written yet",
-)
-
 CELL_TIMEOUT = "5"
 
 
