@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+
 import ipywidgets as W
 
 STYLE = {"description_width": "170px"}
@@ -43,3 +46,22 @@ def show(fig):
 
     display(fig)
     plt.close(fig)
+
+
+_RENDER_LOCK = threading.Lock()
+
+
+def interactive(update, **controls):
+    """`ipywidgets.interactive` whose callback runs one call at a time.
+
+    ipykernel 7 may dispatch two widget messages at once (a slider dragged, then released);
+    pyplot and matplotlib's mathtext parser are not thread-safe, and two overlapping redraws
+    failed with a mathtext ParseException in the browser tests. The lock makes redraws queue.
+    """
+
+    @functools.wraps(update)
+    def one_at_a_time(*args, **kwargs):
+        with _RENDER_LOCK:
+            return update(*args, **kwargs)
+
+    return W.interactive(one_at_a_time, **controls)

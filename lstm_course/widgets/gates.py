@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from ipywidgets import interactive
 
 from ..gate_views import (
     cell_trace,
@@ -25,7 +24,7 @@ from ..gate_views import (
     use_gate_readout,
 )
 from ..plotting import GATE_COLOURS, plot_values
-from ._common import fslider, islider, show
+from ._common import fslider, interactive, islider, show
 
 __all__ = [
     "learn_gate_widget",

@@ -7,10 +7,9 @@ Each factory returns an ipywidgets.interactive whose .result is a dict of what w
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-from ipywidgets import interactive
 
 from ..memory import forget_factor, gradient_vs_lag, memory_length, plot_carousel
-from ._common import fslider, islider, show
+from ._common import fslider, interactive, islider, show
 
 __all__ = ["carousel_widget", "forget_activity_widget"]
 

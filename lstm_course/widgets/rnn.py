@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-from ipywidgets import interactive
 
 from ..plotting import plot_gradient_vs_lag
 from ..rnn import gradient_vs_lag, growth_per_step
-from ._common import fslider, islider, show
+from ._common import fslider, interactive, islider, show
 
 __all__ = ["vanishing_gradient_widget"]
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from ipywidgets import interactive
 
 from ..plotting import GATE_COLOURS
 from ..sequence import lstm_forward
-from ._common import fslider, islider, show
+from ._common import fslider, interactive, islider, show
 
 __all__ = ["compare_use_gates", "plot_use_gate_comparison", "use_gate_comparison_widget"]
 

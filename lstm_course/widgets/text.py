@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
-from ipywidgets import interactive
 
 from ..charlm import next_char_probs, plot_next_char_probs, sample
-from ._common import LAYOUT, STYLE, fslider, show
+from ._common import LAYOUT, STYLE, fslider, interactive, show
 
 __all__ = ["temperature_widget", "next_char_widget"]
 
