@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .params import LSTMParams, check_variant
-from .sequence import initial_state
+from .sequence import check_events, initial_state
 
 __all__ = ["fused_forward", "fused_backward"]
 
@@ -46,15 +46,8 @@ def fused_forward(
 ):
     """Same contract as lstm_forward: -> (stms (B, T, H), (stm_T, ltm_T)) [, cache]."""
     check_variant(variant)
-    events = np.asarray(events)
-    if events.ndim != 3:
-        raise ValueError(f"events must be (B, T, D), got shape {events.shape}")
-    B, T, D = events.shape
+    events, (B, T, D) = check_events(events, params)
     H = params.hidden_size
-    if D != params.input_size:
-        raise ValueError(
-            f"events have D={D} features but the parameters expect {params.input_size}"
-        )
     lesson = variant == "lesson"
     if lesson and (params.W_u is None or params.b_u is None):
         raise ValueError(

@@ -28,15 +28,8 @@ def lstm_forward(
     lstm_backward consumes: (stms, (stm_T, ltm_T), cache).
     """
     check_variant(variant)
-    events = np.asarray(events)
-    if events.ndim != 3:
-        raise ValueError(f"events must be (B, T, D), got shape {events.shape}")
-    B, T, D = events.shape
+    events, (B, T, D) = check_events(events, params)
     H = params.hidden_size
-    if D != params.input_size:
-        raise ValueError(
-            f"events have D={D} features but the parameters expect {params.input_size}"
-        )
     dtype = np.result_type(events.dtype, params.dtype)
     stm = initial_state("stm0", stm0, B, H, dtype)
     ltm = initial_state("ltm0", ltm0, B, H, dtype)
@@ -49,6 +42,19 @@ def lstm_forward(
     if return_cache:
         return stms, (stm, ltm), dict(steps=caches, params=params, variant=variant, D=D)
     return stms, (stm, ltm)
+
+
+def check_events(events, params: LSTMParams):
+    """events as an array of shape (B, T, D) that fits params: -> (events, (B, T, D))."""
+    events = np.asarray(events)
+    if events.ndim != 3:
+        raise ValueError(f"events must be (B, T, D), got shape {events.shape}")
+    D = events.shape[2]
+    if D != params.input_size:
+        raise ValueError(
+            f"events have D={D} features but the parameters expect {params.input_size}"
+        )
+    return events, events.shape
 
 
 def initial_state(name, value, B, H, dtype):
