@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import threading
 
 import ipywidgets as W
@@ -48,20 +47,24 @@ def show(fig):
     plt.close(fig)
 
 
-_RENDER_LOCK = threading.Lock()
+_RENDER_LOCK = threading.RLock()
+
+
+class _OneAtATime(W.interactive):
+    """`ipywidgets.interactive` whose whole update runs one at a time.
+
+    ipykernel 7 dispatches a widget message on its shell-channel thread when the main thread is
+    busy (e.g. with the previous slider message), so two updates can overlap. The update is the
+    function call AND ipywidgets' flush of open pyplot figures afterwards; pyplot and
+    matplotlib's mathtext parser are not thread-safe, and overlapping redraws failed with a
+    mathtext ParseException in the browser tests. The lock makes updates queue.
+    """
+
+    def update(self, *args):
+        with _RENDER_LOCK:
+            return super().update(*args)
 
 
 def interactive(update, **controls):
-    """`ipywidgets.interactive` whose callback runs one call at a time.
-
-    ipykernel 7 may dispatch two widget messages at once (a slider dragged, then released);
-    pyplot and matplotlib's mathtext parser are not thread-safe, and two overlapping redraws
-    failed with a mathtext ParseException in the browser tests. The lock makes redraws queue.
-    """
-
-    @functools.wraps(update)
-    def one_at_a_time(*args, **kwargs):
-        with _RENDER_LOCK:
-            return update(*args, **kwargs)
-
-    return W.interactive(one_at_a_time, **controls)
+    """A widget calling `update(**values)` whenever a control changes (see _OneAtATime)."""
+    return _OneAtATime(update, **controls)
