@@ -65,6 +65,30 @@ class _OneAtATime(W.interactive):
             return super().update(*args)
 
 
+def _serialize_mathtext() -> None:
+    """Make matplotlib's mathtext parser take one caller at a time (once per process).
+
+    The parser is a process-wide singleton with mutable state, not thread-safe. A widget update
+    can run on ipykernel 7's shell-channel thread while the main thread draws (a figure flushed
+    after a cell, another update): in the browser tests such overlaps failed with a mathtext
+    ParseException on a valid label. The update lock above cannot cover drawing it does not own.
+    """
+    from matplotlib import mathtext
+
+    parse = mathtext.MathTextParser.parse
+    if getattr(parse, "_lstm_course_locked", False):
+        return
+    lock = threading.RLock()
+
+    def locked_parse(self, *args, **kwargs):
+        with lock:
+            return parse(self, *args, **kwargs)
+
+    locked_parse._lstm_course_locked = True
+    mathtext.MathTextParser.parse = locked_parse
+
+
 def interactive(update, **controls):
     """A widget calling `update(**values)` whenever a control changes (see _OneAtATime)."""
+    _serialize_mathtext()
     return _OneAtATime(update, **controls)
