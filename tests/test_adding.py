@@ -5,16 +5,7 @@ import pytest
 
 from lstm_course.adding import BASELINE_MSE, adding_data, baseline_mse, smooth
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny recurrent nets: one thread is as fast, and far faster when the CPU is busy
-    (two OpenMP threads per process on a loaded 2-core machine were measured 15x slower)."""
-    torch = pytest.importorskip("torch")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see tests/conftest.py
 
 
 def test_data_shapes_markers_and_targets():

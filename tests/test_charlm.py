@@ -17,16 +17,7 @@ from lstm_course.charlm import (  # noqa: E402
     train_charlm,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny recurrent nets: one thread is as fast, and far faster when the CPU is busy
-    (two OpenMP threads per process on a loaded 2-core machine were measured 15x slower)."""
-    torch = pytest.importorskip("torch")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see tests/conftest.py
 
 
 TEXT = "the cat sat on the mat.\nthe dog sat on the log.\n" * 4

@@ -40,6 +40,17 @@ def grade_cmd(*args):
     return [sys.executable, "-m", "lstm_course", "grade", *args, "--no-progress"]
 
 
+def regrade(root: Path) -> subprocess.CompletedProcess:
+    """Grade root/subs again into root/gradebook.csv, as an instructor re-running the command."""
+    return subprocess.run(
+        grade_cmd("subs", "--out", "gradebook.csv", "--jobs", "2", "--timeout", CELL_TIMEOUT),
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def read_rows(path: Path) -> list[dict]:
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -283,13 +294,7 @@ def test_rerun_uses_the_cache_and_regrades_only_what_changed(graded, tmp_path):
     root = tmp_path / "copy"
     shutil.copytree(graded["root"], root)
     before = (root / "gradebook.csv").read_text()
-    proc = subprocess.run(
-        grade_cmd("subs", "--out", "gradebook.csv", "--jobs", "2", "--timeout", CELL_TIMEOUT),
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = regrade(root)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert re.search(r"^0 graded, \d+ from the cache", proc.stdout, re.M), proc.stdout
     assert (root / "gradebook.csv").read_text() == before
@@ -298,13 +303,7 @@ def test_rerun_uses_the_cache_and_regrades_only_what_changed(graded, tmp_path):
     nb = fx.nbformat.read(target, as_version=4)
     nb.cells.append(fx.nbformat.v4.new_markdown_cell("I changed something."))
     fx.nbformat.write(nb, target)
-    proc = subprocess.run(
-        grade_cmd("subs", "--out", "gradebook.csv", "--jobs", "2", "--timeout", CELL_TIMEOUT),
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = regrade(root)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert re.search(r"^1 graded, \d+ from the cache", proc.stdout, re.M), proc.stdout
 
