@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import dsigmoid_from_output, dtanh_from_output, sigmoid, tanh
+from .activations import sigmoid, tanh
 from .gates import concat, forget_gate, learn_gate, remember_gate, standard_use_gate, use_gate
 from .params import LSTMParams, check_variant
 
@@ -25,22 +25,25 @@ __all__ = ["lstm_cell", "lstm_cell_forward", "lstm_cell_backward"]
 # fmt: off
 
 
-def lstm_cell(stm, ltm, event, params: LSTMParams, variant: str = "lesson"):
+def lstm_cell(stm, ltm, event, params, variant="lesson"):
     """One step through the four gates: (STM_{t-1}, LTM_{t-1}, E_t) -> (STM_t, LTM_t), each (B, H).
 
     Written with the gate functions, exactly as the lesson tells it.
     """
     check_variant(variant)
-    p = params
-    learn_out = learn_gate(stm, event, p.W_n, p.b_n, p.W_i, p.b_i)     # N_t * i_t
-    forget_out = forget_gate(ltm, stm, event, p.W_f, p.b_f)             # LTM_{t-1} * f_t
-    new_ltm = remember_gate(learn_out, forget_out)                      # LTM_t
     if variant == "lesson":
-        _require_use_weights(p)
+        _require_use_weights(params)
+    # BEGIN SOLUTION
+    p = params
+    learn_out = learn_gate(stm, event, p.W_n, p.b_n, p.W_i, p.b_i)    # N_t * i_t
+    forget_out = forget_gate(ltm, stm, event, p.W_f, p.b_f)            # LTM_{t-1} * f_t
+    new_ltm = remember_gate(learn_out, forget_out)                     # LTM_t
+    if variant == "lesson":
         new_stm = use_gate(forget_out, stm, event, p.W_u, p.b_u, p.W_v, p.b_v)
     else:
-        new_stm = standard_use_gate(new_ltm, stm, event, p.W_v, p.b_v)
+        new_stm = standard_use_gate(new_ltm, stm, event, p.W_v, p.b_v)   # V_t * tanh(LTM_t)
     return new_stm, new_ltm
+    # END SOLUTION
 
 
 def _require_use_weights(p: LSTMParams):
@@ -52,6 +55,7 @@ def _require_use_weights(p: LSTMParams):
 def lstm_cell_forward(stm, ltm, event, params: LSTMParams, variant: str = "lesson"):
     """lstm_cell that also keeps every intermediate: -> (new_stm, new_ltm, cache)."""
     check_variant(variant)
+    # BEGIN SOLUTION
     p = params
     x = concat(stm, event)                  # (B, H+D)
     N = tanh(x @ p.W_n + p.b_n)             # (B, H) Learn: candidate
@@ -70,39 +74,40 @@ def lstm_cell_forward(stm, ltm, event, params: LSTMParams, variant: str = "lesso
     cache = dict(variant=variant, params=p, x=x, ltm=ltm, N=N, i=i, f=f, V=V, U=U, kept=kept,
                  H=stm.shape[-1])
     return new_stm, new_ltm, cache
+    # END SOLUTION
 
 
 def lstm_cell_backward(dstm, dltm, cache):
-    """Backward through one step.
+    """Backward through one step: the gradients of one LSTM step, from lstm_cell_forward's cache.
 
     dstm, dltm: (B, H) upstream gradients of the loss w.r.t. STM_t and LTM_t.
     Returns a dict of gradients: every parameter name (W_n, b_n, ...), and
     'stm', 'ltm', 'event' for STM_{t-1} (B, H), LTM_{t-1} (B, H), E_t (B, D).
+    tanh'(a) = 1 - t**2 and sigmoid'(a) = s * (1 - s), from the outputs t, s in the cache.
     """
-    p, x, ltm = cache["params"], cache["x"], cache["ltm"]
-    N, i, f, V, U, kept, H = (cache[k] for k in ("N", "i", "f", "V", "U", "kept", "H"))
-    g = {}
-    dV = dstm * U
+    # BEGIN SOLUTION
+    p, x, ltm, H = cache["params"], cache["x"], cache["ltm"], cache["H"]
+    N, i, f, V, U, kept = (cache[k] for k in ("N", "i", "f", "V", "U", "kept"))
+    grads = {}
+    dV = dstm * U                                    # STM_t = U * V
     if cache["variant"] == "lesson":
-        da_u = dstm * V * dtanh_from_output(U)          # through U = tanh(kept W_u + b_u)
-        g["W_u"] = kept.T @ da_u
-        g["b_u"] = da_u.sum(axis=0)
-        dkept = dltm + da_u @ p.W_u.T                   # LTM_t = kept + N i, and kept feeds U
+        da_u = dstm * V * (1 - U**2)                 # U = tanh(kept W_u + b_u)
+        grads["W_u"] = kept.T @ da_u
+        grads["b_u"] = da_u.sum(axis=0)
         dnew_ltm = dltm
+        dkept = dltm + da_u @ p.W_u.T                # kept feeds LTM_t and U
     else:
-        dnew_ltm = dltm + dstm * V * dtanh_from_output(U)   # STM_t = V tanh(LTM_t)
-        dkept = dnew_ltm
-    dN = dnew_ltm * i
-    di = dnew_ltm * N
-    df = dkept * ltm
-    dltm_prev = dkept * f
-    da = {"n": dN * dtanh_from_output(N), "i": di * dsigmoid_from_output(i),
-          "f": df * dsigmoid_from_output(f), "v": dV * dsigmoid_from_output(V)}
+        dnew_ltm = dltm + dstm * V * (1 - U**2)      # U = tanh(LTM_t) feeds STM_t
+        dkept = dnew_ltm                             # LTM_t = kept + N * i
+    dN, di = dnew_ltm * i, dnew_ltm * N              # Learn gate: N * i
+    df = dkept * ltm                                 # Forget gate: kept = LTM_{t-1} * f
+    grads["ltm"] = dkept * f                         # what crosses to LTM_{t-1}: dkept * f
+    da = {"n": dN * (1 - N**2), "i": di * i * (1 - i), "f": df * f * (1 - f), "v": dV * V * (1 - V)}
     dx = np.zeros_like(x)
-    for k, da_k in da.items():
-        W = getattr(p, "W_" + k)
-        g["W_" + k] = x.T @ da_k
-        g["b_" + k] = da_k.sum(axis=0)
-        dx += da_k @ W.T
-    g["stm"], g["event"], g["ltm"] = dx[:, :H], dx[:, H:], dltm_prev
-    return g
+    for k, da_k in da.items():                       # a_k = x @ W_k + b_k
+        grads["W_" + k] = x.T @ da_k
+        grads["b_" + k] = da_k.sum(axis=0)
+        dx += da_k @ getattr(p, "W_" + k).T
+    grads["stm"], grads["event"] = dx[:, :H], dx[:, H:]
+    return grads
+    # END SOLUTION

@@ -4,6 +4,7 @@
     lstm-course execute NOTEBOOK...                 refresh a solution notebook's stored outputs
     lstm-course grade SUBMISSION... --out gradebook.csv [--jobs N] [--timeout S] ...
     lstm-course check NOTEBOOK                      a learner's self-check of a saved notebook
+    lstm-course build-answer-free OUT_DIR           the package with every answer stubbed
 
 Exit status: 0 done (for `check`: every exercise passes), 1 something to report (`release
 --check` out of sync, `check` not all passed, a notebook failed to execute), 2 bad usage or a
@@ -158,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="time limit per cell and per exercise's tests (default: 30)",
     )
     c.add_argument("--notebook-timeout", type=_positive_float, default=300.0, metavar="SECONDS")
+
+    a = sub.add_parser(
+        "build-answer-free",
+        help="write the answer-free build of the package",
+        description="Copy the lstm_course package to OUT_DIR/lstm_course with every marked "
+        "answer (the code between # BEGIN SOLUTION and # END SOLUTION) replaced by a stub. "
+        "Put OUT_DIR first on PYTHONPATH (or install it) where learners must not read answers.",
+    )
+    a.add_argument("out", metavar="OUT_DIR")
     return p
 
 
@@ -296,7 +306,24 @@ def cmd_check(args) -> int:
     return 0 if rows and all(r["status"] == "passed" for r in rows) else 1
 
 
-COMMANDS = {"release": cmd_release, "execute": cmd_execute, "grade": cmd_grade, "check": cmd_check}
+def cmd_build_answer_free(args) -> int:
+    from .answer_free import build_answer_free
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"{out} exists and is not a folder")
+    target = build_answer_free(out)
+    print(f"wrote {target} (every marked answer stubbed)")
+    return 0
+
+
+COMMANDS = {
+    "release": cmd_release,
+    "execute": cmd_execute,
+    "grade": cmd_grade,
+    "check": cmd_check,
+    "build-answer-free": cmd_build_answer_free,
+}
 
 
 def main(argv=None) -> int:

@@ -35,10 +35,12 @@ def learn_gate(stm, event, W_n, b_n, W_i, b_i):
     N_t = tanh([STM, E] @ W_n + b_n)       (standard: g_t)
     i_t = sigmoid([STM, E] @ W_i + b_i)    (standard: i_t, the input gate)
     """
-    x = concat(stm, event)           # (B, H+D)
-    N_t = tanh(x @ W_n + b_n)        # (B, H)
-    i_t = sigmoid(x @ W_i + b_i)     # (B, H)
+    # BEGIN SOLUTION
+    x = concat(stm, event)           # [STM_{t-1}, E_t]: (B, H+D), the STM first
+    N_t = tanh(x @ W_n + b_n)        # the new information, in (-1, 1)
+    i_t = sigmoid(x @ W_i + b_i)     # the ignore factor, in (0, 1)
     return N_t * i_t
+    # END SOLUTION
 
 
 def forget_gate(ltm, stm, event, W_f, b_f):
@@ -46,9 +48,11 @@ def forget_gate(ltm, stm, event, W_f, b_f):
 
     f_t = sigmoid([STM, E] @ W_f + b_f)    (standard: f_t)
     """
-    x = concat(stm, event)           # (B, H+D)
-    f_t = sigmoid(x @ W_f + b_f)     # (B, H)
+    # BEGIN SOLUTION
+    x = concat(stm, event)           # [STM_{t-1}, E_t]: (B, H+D)
+    f_t = sigmoid(x @ W_f + b_f)     # the forget factor, in (0, 1)
     return ltm * f_t
+    # END SOLUTION
 
 
 def remember_gate(learn_out, forget_out):
@@ -56,7 +60,9 @@ def remember_gate(learn_out, forget_out):
 
     LTM_t = LTM_{t-1} * f_t + N_t * i_t = forget_out + learn_out    (standard: c_t)
     """
+    # BEGIN SOLUTION
     return forget_out + learn_out
+    # END SOLUTION
 
 
 def use_gate(forget_out, stm, event, W_u, b_u, W_v, b_v):
@@ -66,9 +72,11 @@ def use_gate(forget_out, stm, event, W_u, b_u, W_v, b_v):
     V_t = sigmoid([STM, E] @ W_v + b_v)         (standard: o_t, the output gate)
     STM_t = U_t * V_t                           (standard: h_t)
     """
-    U_t = tanh(forget_out @ W_u + b_u)            # (B, H)
-    V_t = sigmoid(concat(stm, event) @ W_v + b_v)  # (B, H)
+    # BEGIN SOLUTION
+    U_t = tanh(forget_out @ W_u + b_u)                 # from what the LTM kept, in (-1, 1)
+    V_t = sigmoid(concat(stm, event) @ W_v + b_v)      # from the STM and the Event, in (0, 1)
     return U_t * V_t
+    # END SOLUTION
 
 
 def standard_use_gate(new_ltm, stm, event, W_v, b_v):

@@ -7,30 +7,23 @@ The solution is the reference function's source. An instructor hides it by setti
 environment variable LSTM_COURSE_SOLUTIONS=off (also: 0, false, no, hide, hidden) before
 starting Jupyter.
 
-    package_version("learn_gate", learn_gate)
+    package_source("learn_gate", learn_gate)
 
-shows the package's own implementation to compare with the learner's, but only once the
-learner's function passes its check: until then it says so, and gives nothing away.
+shows the package's own function (its whole source: the answer and the validation around
+it) to compare with the learner's, but only once the learner's function passes its check:
+until then it says so, and gives nothing away.
 """
 
 from __future__ import annotations
 
 import html
-import importlib
 import inspect
 import os
 
+from .checks import run_check
 from .exercises import get_exercise
 
-__all__ = ["hints", "Hints", "solutions_enabled", "HIDDEN_MESSAGE", "package_version"]
-
-# Where the package keeps its own implementation of each exercise's function.
-PACKAGE_HOMES = (
-    "lstm_course.gates",
-    "lstm_course.cell",
-    "lstm_course.sequence",
-    "lstm_course.pytorch_layout",
-)
+__all__ = ["hints", "Hints", "solutions_enabled", "HIDDEN_MESSAGE", "package_source"]
 
 SWITCH = "LSTM_COURSE_SOLUTIONS"
 HIDDEN_MESSAGE = (
@@ -58,8 +51,9 @@ class Hints:
 
     @property
     def solution(self) -> str | None:
-        """The reference's source, or None when solutions are switched off."""
-        return self.exercise.reference_source() if solutions_enabled() else None
+        """The answer (the package function's marked body under the learner's def line), or
+        None when solutions are switched off."""
+        return self.exercise.solution_source() if solutions_enabled() else None
 
     def __str__(self) -> str:
         parts = [f"Hints for {self.name} ({self.exercise.title})"]
@@ -107,7 +101,7 @@ def hints(name: str) -> Hints:
     return Hints(name)
 
 
-class PackageVersion:
+class PackageSource:
     """The package's implementation of an exercise's function, or why it is not shown yet."""
 
     def __init__(self, name: str, shown: bool, text: str):
@@ -125,34 +119,24 @@ class PackageVersion:
         return f"<em>{html.escape(self.text)}</em>"
 
 
-def _package_function(name: str):
-    for home in PACKAGE_HOMES:
-        fn = getattr(importlib.import_module(home), name, None)
-        if callable(fn):
-            return fn
-    raise LookupError(f"the package has no implementation of {name!r}")
-
-
-def package_version(name: str, yours, variant: str | None = None) -> PackageVersion:
+def package_source(name: str, yours, variant: str | None = None) -> PackageSource:
     """The package's own `name` (e.g. "learn_gate"), shown once `yours` passes its check.
 
     Until then (not attempted, or failing) it only says where to look next, so reading on in
     a notebook never hands over the answer.
     """
-    from .checks import run_check
-
     exercise = get_exercise(name)
     options = {} if variant is None else {"variant": variant}
     result = run_check(exercise.name, yours, **options)
     if not result.passed:
-        return PackageVersion(
+        return PackageSource(
             name,
             False,
             f"The package's own {name} appears here once yours passes its check "
             f'(the check above says what to fix; hints("{name}") helps).',
         )
-    fn = _package_function(name)
+    fn = exercise.fn
     where = f"{fn.__module__}.{fn.__qualname__}"
-    return PackageVersion(
+    return PackageSource(
         name, True, f"Yours passes. The package's version ({where}):\n{inspect.getsource(fn)}"
     )

@@ -25,7 +25,9 @@ __all__ = ["params_from_pytorch", "pytorch_from_params", "PYTORCH_GATE_ORDER"]
 PYTORCH_GATE_ORDER = ("i", "f", "n", "v")  # lesson suffixes of PyTorch's row blocks (i, f, g, o)
 
 
-def params_from_pytorch(weight_ih, weight_hh, bias_ih, bias_hh) -> LSTMParams:
+# The answer is laid out by hand (aligned comments): keep the formatter off.
+# fmt: off
+def params_from_pytorch(weight_ih, weight_hh, bias_ih, bias_hh):
     """PyTorch-layout arrays -> the standard-variant LSTMParams (W_u = b_u = None).
 
     weight_ih (4H, D), weight_hh (4H, H), bias_ih (4H,), bias_hh (4H,); row blocks (i, f, g, o).
@@ -43,21 +45,16 @@ def params_from_pytorch(weight_ih, weight_hh, bias_ih, bias_hh) -> LSTMParams:
             f"expected weight_ih (4H, D), weight_hh (4H, H), biases (4H,); got "
             f"{weight_ih.shape}, {weight_hh.shape}, {bias_ih.shape}, {bias_hh.shape}"
         )
-    W = np.concatenate([weight_hh, weight_ih], axis=1).T  # (H+D, 4H): STM rows, then Event rows
-    b = bias_ih + bias_hh  # (4H,)
-    i, f, g, o = (slice(k * H, (k + 1) * H) for k in range(4))
-    return LSTMParams(
-        W_n=W[:, g].copy(),
-        b_n=b[g].copy(),
-        W_i=W[:, i].copy(),
-        b_i=b[i].copy(),
-        W_f=W[:, f].copy(),
-        b_f=b[f].copy(),
-        W_u=None,
-        b_u=None,
-        W_v=W[:, o].copy(),
-        b_v=b[o].copy(),
-    )
+    # BEGIN SOLUTION
+    H = weight_hh.shape[1]
+    W = np.concatenate([weight_hh, weight_ih], axis=1).T      # (H+D, 4H): STM rows first
+    b = bias_ih + bias_hh                                     # the two biases add up
+    W_i, W_f, W_n, W_v = (W[:, k * H:(k + 1) * H] for k in range(4))   # blocks i, f, g, o
+    b_i, b_f, b_n, b_v = (b[k * H:(k + 1) * H] for k in range(4))
+    return LSTMParams(W_n=W_n, b_n=b_n, W_i=W_i, b_i=b_i, W_f=W_f, b_f=b_f,
+                      W_u=None, b_u=None, W_v=W_v, b_v=b_v)
+    # END SOLUTION
+# fmt: on
 
 
 def pytorch_from_params(params: LSTMParams):

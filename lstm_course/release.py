@@ -34,8 +34,8 @@ __all__ = [
     "STUB_MESSAGE",
 ]
 
-BEGIN = re.compile(r"^(?P<indent>[ \t]*)#+\s*BEGIN SOLUTION\s*$")
-END = re.compile(r"^[ \t]*#+\s*END SOLUTION\s*$")
+from .exercises.base import BEGIN, END
+
 MD_REGION = re.compile(r"<!--\s*BEGIN SOLUTION\s*-->.*?<!--\s*END SOLUTION\s*-->", re.S)
 MD_STUB = "*Your answer here.*"
 STUB_MESSAGE = "not attempted yet: replace this line with your code"

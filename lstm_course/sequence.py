@@ -7,28 +7,44 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cell import lstm_cell_backward, lstm_cell_forward
+from .cell import lstm_cell, lstm_cell_backward, lstm_cell_forward
 from .params import LSTMParams, check_variant
 
 __all__ = ["lstm_forward", "lstm_backward"]
 
 
-def lstm_forward(
-    events,
-    params: LSTMParams,
-    stm0=None,
-    ltm0=None,
-    variant: str = "lesson",
-    return_cache: bool = False,
-):
-    """Run the cell over T steps.
+def lstm_forward(events, params, stm0=None, ltm0=None, variant="lesson", return_cache=False):
+    """Run the cell over T steps: events (B, T, D) -> (stms (B, T, H), (STM_T, LTM_T)).
 
-    events (B, T, D); stm0, ltm0 (B, H), zeros when None.
-    Returns (stms (B, T, H), (stm_T, ltm_T)); with return_cache=True also the cache that
-    lstm_backward consumes: (stms, (stm_T, ltm_T), cache).
+    stm0, ltm0 (B, H) are the initial state (zeros when None). stms[:, t] is STM_t, the
+    short-term memory after step t. With return_cache=True the steps run through
+    lstm_cell_forward and the cache that lstm_backward consumes comes third:
+    (stms, (stm_T, ltm_T), cache).
     """
     check_variant(variant)
-    events, (B, T, D) = check_events(events, params)
+    events, (B, _, _) = check_events(events, params)
+    if stm0 is not None or ltm0 is not None:
+        H = params.hidden_size
+        stm0 = None if stm0 is None else initial_state("stm0", stm0, B, H, None)
+        ltm0 = None if ltm0 is None else initial_state("ltm0", ltm0, B, H, None)
+    if return_cache:
+        return _forward_with_cache(events, params, stm0, ltm0, variant)
+    # BEGIN SOLUTION
+    B, T, D = events.shape
+    H = params.hidden_size
+    stm = np.zeros((B, H), events.dtype) if stm0 is None else stm0
+    ltm = np.zeros((B, H), events.dtype) if ltm0 is None else ltm0
+    stms = np.zeros((B, T, H), events.dtype)
+    for t in range(T):
+        stm, ltm = lstm_cell(stm, ltm, events[:, t], params, variant)
+        stms[:, t] = stm
+    return stms, (stm, ltm)
+    # END SOLUTION
+
+
+def _forward_with_cache(events, params, stm0, ltm0, variant):
+    """lstm_forward through lstm_cell_forward, keeping every step's cache for lstm_backward."""
+    B, T, D = events.shape
     H = params.hidden_size
     dtype = np.result_type(events.dtype, params.dtype)
     stm = initial_state("stm0", stm0, B, H, dtype)
@@ -39,9 +55,7 @@ def lstm_forward(
         stm, ltm, c = lstm_cell_forward(stm, ltm, events[:, t], params, variant)
         stms[:, t] = stm
         caches.append(c)
-    if return_cache:
-        return stms, (stm, ltm), dict(steps=caches, params=params, variant=variant, D=D)
-    return stms, (stm, ltm)
+    return stms, (stm, ltm), dict(steps=caches, params=params, variant=variant, D=D)
 
 
 def check_events(events, params: LSTMParams):

@@ -104,7 +104,7 @@ def test_not_attempted(name, variant):
         raise NotImplementedError(STUB_MESSAGE)
 
     r = check(name, stub, variant)
-    assert r.status == "not_attempted" and not r.passed and r.score == 0
+    assert r.status == "not-attempted" and not r.passed and r.score == 0
     assert "not attempted yet" in str(r) and "not attempted yet" in r._repr_html_()
 
 
@@ -116,7 +116,7 @@ def test_not_attempted_names_the_unfinished_helper():
         return learn_gate(stm, event, params.W_n, params.b_n, params.W_i, params.b_i), ltm
 
     r = checks.check_lstm_cell(lstm_cell)
-    assert r.status == "not_attempted"
+    assert r.status == "not-attempted"
     assert "calls learn_gate, which is not written yet" in r.message
 
 
@@ -538,7 +538,7 @@ def test_normalize_shapes():
 def test_reference_passes_for_any_shape(B, H, D, scale, seed, name, variant):
     ex = EXERCISES[name]
     o = {"variant": variant} if "variant" in ex.options else {}
-    cases = ex.case_generator(np.random.default_rng(seed), shapes=[(B, H, D, scale)], **o)
+    cases = ex.cases(np.random.default_rng(seed), shapes=[(B, H, D, scale)], **o)
     outcomes = [run_learner(ex.reference, c) for c in cases]
     assert judge(ex, cases, outcomes, **o).passed
 
@@ -555,7 +555,7 @@ def test_reference_passes_for_any_shape(B, H, D, scale, seed, name, variant):
 )
 def test_forward_reference_passes_for_any_shape(B, T, H, D, given_state, seed, variant):
     ex = EXERCISES["lstm_forward"]
-    cases = ex.case_generator(
+    cases = ex.cases(
         np.random.default_rng(seed), shapes=[(B, T, H, D, 1.0, given_state)], variant=variant
     )
     outcomes = [run_learner(ex.reference, c) for c in cases]
@@ -566,7 +566,7 @@ def test_forward_reference_passes_for_any_shape(B, T, H, D, given_state, seed, v
 @given(H=st.integers(1, 6), D=st.integers(1, 6), seed=st.integers(0, 2**16))
 def test_pytorch_mapping_passes_for_any_shape(H, D, seed):
     ex = EXERCISES["params_from_pytorch"]
-    cases = ex.case_generator(np.random.default_rng(seed), shapes=[(H, D)])
+    cases = ex.cases(np.random.default_rng(seed), shapes=[(H, D)])
     outcomes = [run_learner(ex.reference, c) for c in cases]
     assert judge(ex, cases, outcomes).passed
 

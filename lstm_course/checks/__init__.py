@@ -1,18 +1,22 @@
-"""The autograder the notebooks call: one check per exercise.
+"""The autograder the notebooks call: one check per exercise, derived from the registry.
 
     from lstm_course.checks import check_learn_gate
     check_learn_gate(learn_gate)      # a green/red box in Jupyter, text in a terminal
 
-Each check runs the learner's function on several fixed random cases (B = 1 and B > 1,
-H != D, saturated gates), compares with the reference, names a known mistake when the output
-matches one, and otherwise says where it differs. A check never raises because of what the
-learner wrote (SystemExit included); only KeyboardInterrupt - pressing stop - gets through.
-A function that still raises NotImplementedError is reported as "not attempted yet".
-The batch grader uses the same machinery split in halves: see lstm_course.checks.core.
+``check_<name>`` exists for every exercise in lstm_course.exercises.EXERCISES (made here, not
+written by hand). Each runs the learner's function on several fixed random cases (B = 1 and
+B > 1, H != D, saturated gates) and on probes (one input changed at a time), compares with
+the package's answer, and names the mistake: a known one, a combination of two, a small edit
+of the answer that reproduces the learner's output, an input the output ignores, or where it
+differs. A check never raises because of what the learner wrote (SystemExit included); only
+KeyboardInterrupt - pressing stop - gets through. A function that still raises
+NotImplementedError is reported as "not attempted yet". The batch grader uses the same
+machinery split in halves: see lstm_course.checks.core.
 """
 
 from __future__ import annotations
 
+from ..exercises import EXERCISES, get_exercise
 from .core import Outcome, judge, make_cases, run_check, run_learner
 from .result import CheckResult
 
@@ -24,68 +28,46 @@ __all__ = [
     "judge",
     "run_check",
     "CHECKS",
-    "check_learn_gate",
-    "check_forget_gate",
-    "check_remember_gate",
-    "check_use_gate",
-    "check_lstm_cell",
-    "check_lstm_forward",
-    "check_params_from_pytorch",
-    "check_lstm_cell_backward",
-]
+    "yours_or_reference",
+] + [f"check_{name}" for name in EXERCISES]
 
 
-def check_learn_gate(fn) -> CheckResult:
-    """Check learn_gate(stm, event, W_n, b_n, W_i, b_i) -> N_t * i_t."""
-    return run_check("learn_gate", fn)
+def _make_check(exercise):
+    options = ", ".join(f"{opt}={values[0]!r}" for opt, values in exercise.options.items())
+
+    def check(fn, **options) -> CheckResult:
+        return run_check(exercise, fn, **options)
+
+    check.__name__ = check.__qualname__ = f"check_{exercise.name}"
+    check.__module__ = __name__
+    check.__doc__ = (
+        f"Check your {exercise.def_line[4:-1]} ({exercise.title}, notebook "
+        f"{exercise.notebook})" + (f"; options: {options}" if options else "") + "."
+    )
+    return check
 
 
-def check_forget_gate(fn) -> CheckResult:
-    """Check forget_gate(ltm, stm, event, W_f, b_f) -> LTM_{t-1} * f_t."""
-    return run_check("forget_gate", fn)
+CHECKS = {name: _make_check(ex) for name, ex in EXERCISES.items()}
+globals().update({f"check_{name}": check for name, check in CHECKS.items()})
 
 
-def check_remember_gate(fn) -> CheckResult:
-    """Check remember_gate(learn_out, forget_out) -> LTM_t."""
-    return run_check("remember_gate", fn)
+def yours_or_reference(name: str, fn, **options):
+    """The learner's function when it passes its check, else the package's own.
 
-
-def check_use_gate(fn) -> CheckResult:
-    """Check use_gate(forget_out, stm, event, W_u, b_u, W_v, b_v) -> STM_t (the lesson's)."""
-    return run_check("use_gate", fn)
-
-
-def check_lstm_cell(fn, variant: str = "lesson") -> CheckResult:
-    """Check lstm_cell(stm, ltm, event, params, variant) -> (STM_t, LTM_t).
-
-    With variant="standard" the function is called with variant="standard" (and parameters
-    that still carry W_u, so a cell that ignores `variant` shows up as that mistake).
+    Prints one line saying which is used and why, e.g.
+    "Using your learn_gate (it passes its check)." Options (variant=...) go to the check.
     """
-    return run_check("lstm_cell", fn, variant=variant)
-
-
-def check_lstm_forward(fn, variant: str = "lesson") -> CheckResult:
-    """Check lstm_forward(events, params, stm0, ltm0, variant) -> (stms, (STM_T, LTM_T))."""
-    return run_check("lstm_forward", fn, variant=variant)
-
-
-def check_params_from_pytorch(fn) -> CheckResult:
-    """Check params_from_pytorch(weight_ih, weight_hh, bias_ih, bias_hh) -> standard LSTMParams."""
-    return run_check("params_from_pytorch", fn)
-
-
-def check_lstm_cell_backward(fn, variant: str = "lesson") -> CheckResult:
-    """Check lstm_cell_backward(dstm, dltm, cache) -> dict of gradients (cache of that variant)."""
-    return run_check("lstm_cell_backward", fn, variant=variant)
-
-
-CHECKS = {
-    "learn_gate": check_learn_gate,
-    "forget_gate": check_forget_gate,
-    "remember_gate": check_remember_gate,
-    "use_gate": check_use_gate,
-    "lstm_cell": check_lstm_cell,
-    "lstm_forward": check_lstm_forward,
-    "params_from_pytorch": check_params_from_pytorch,
-    "lstm_cell_backward": check_lstm_cell_backward,
-}
+    exercise = get_exercise(name)
+    result = run_check(exercise, fn, **options)
+    if result.passed:
+        print(f"Using your {exercise.name} (it passes its check).")
+        return fn
+    if result.status == "not-attempted":
+        why = "yours is not finished yet (not attempted yet)"
+    else:
+        why = (
+            f"yours does not pass its check yet (run check_{exercise.name}({exercise.name}) "
+            "to see why)"
+        )
+    print(f"Using the package's reference {exercise.name}: {why}.")
+    return exercise.fn

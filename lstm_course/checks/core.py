@@ -20,6 +20,7 @@ import numpy as np
 from ..exercises import Exercise, get_exercise
 from ..exercises.cases import case_shape, describe
 from ..gradcheck import rel_error
+from . import diagnose
 from .outcome import normalize, run_function
 from .result import CheckResult
 
@@ -347,17 +348,21 @@ def _matches(ex, mval, got, rel) -> bool:
     return mval is None and got is None
 
 
-def _is_mistake(ex, mistake, cases, outcomes, rel) -> bool:
-    """Whether the learner's outputs equal the mistake's on every case (stops at the first
-    case that differs, so ruling a mistake out is cheap)."""
+def _reproduces(ex, fn, cases, outcomes, rel) -> bool:
+    """Whether fn's outputs equal the learner's on every case (stops at the first case that
+    differs, so ruling a candidate out is cheap)."""
     for case, outcome in zip(cases, outcomes, strict=True):
         try:
-            value = normalize(_quietly(mistake.fn, case))
-        except Exception:  # noqa: BLE001 - a mistake that cannot run here matches nothing
+            value = normalize(_quietly(fn, case))
+        except Exception:  # noqa: BLE001 - a candidate that cannot run here matches nothing
             return False
         if not _matches(ex, value, outcome.value, rel):
             return False
     return True
+
+
+def _is_mistake(ex, mistake, cases, outcomes, rel) -> bool:
+    return _reproduces(ex, ex.mistake_fn(mistake), cases, outcomes, rel)
 
 
 def _axes(shape, dims: dict) -> str:
@@ -409,7 +414,8 @@ def _case_tip(bad_cases, labels) -> str:
 
 
 def _value_text(ex, problems, cases, labels, rel) -> str:
-    tip = _case_tip([k for k, _ in problems], labels)
+    n_base = getattr(cases, "n_base", len(cases))
+    tip = _case_tip([k for k, _ in problems if k < n_base], labels[:n_base])
     if rel is not None:  # dict of gradients: a table of relative errors
         worst: dict = {}
         where: dict = {}
@@ -424,7 +430,7 @@ def _value_text(ex, problems, cases, labels, rel) -> str:
         ]
         for label, err in worst.items():
             k = where[label]
-            lines.append(f"  {label}: {err:.1e}   (case {k + 1} of {len(cases)}: {labels[k]})")
+            lines.append(f"  {label}: {err:.1e}   ({_where(cases, labels, k)})")
         return "\n".join(lines) + tip
     k, (_, path, (label, e, g)) = problems[0]
     diff = np.abs(g - e)
@@ -437,7 +443,7 @@ def _value_text(ex, problems, cases, labels, rel) -> str:
         else ()
     )
     text = (
-        f"In case {k + 1} of {len(cases)} ({labels[k]}), {label} differs from the "
+        f"In {_where(cases, labels, k, paren=True)}, {label} differs from the "
         f"reference: largest absolute error {float(diff.max()):.2g} at index {worst}."
     )
     if first:
@@ -445,9 +451,10 @@ def _value_text(ex, problems, cases, labels, rel) -> str:
             f"\nFirst wrong entry, index {first}: expected {float(e[first]):.6g}, "
             f"got {float(g[first]):.6g}."
         )
-    bad = sorted({j + 1 for j, _ in problems})
+    n_base = getattr(cases, "n_base", len(cases))
+    bad = sorted({j + 1 for j, _ in problems if j < n_base})
     if len(bad) > 1:
-        text += f"\nCases that differ: {', '.join(map(str, bad))} of {len(cases)}."
+        text += f"\nCases that differ: {', '.join(map(str, bad))} of {n_base}."
     return text + tip
 
 
@@ -467,7 +474,20 @@ def _mutation_text(outcomes, ex) -> str:
     )
 
 
-def _raised_text(ex, outcome, case_label, k, n) -> str:
+def _where(cases, labels, k, paren=False) -> str:
+    """'case 2 of 4: B=4, H=5, D=3' ('case 2 of 4 (B=4, ...)' with paren); a probe is named as
+    its base case with one input changed."""
+    n_base = getattr(cases, "n_base", len(cases))
+    if k < n_base:
+        head, label = f"case {k + 1} of {n_base}", labels[k]
+    else:
+        base = min(1, n_base - 1)
+        name = cases.probe_names[k - n_base]
+        head, label = f"case {base + 1} of {n_base} with `{name}` changed", labels[base]
+    return f"{head} ({label})" if paren else f"{head}: {label}"
+
+
+def _raised_text(ex, outcome, case_where) -> str:
     text = f"Your {ex.name} raised {outcome.error}"
     if outcome.error_line:
         where = (
@@ -479,7 +499,7 @@ def _raised_text(ex, outcome, case_label, k, n) -> str:
     else:
         sig = ex.reference_source().splitlines()[0].rstrip(":")
         text += f"\n    when called as {sig[4:]}: check your function's parameters"
-    text += f"\nin case {k + 1} of {n} ({case_label})."
+    text += f"\nin {case_where}."
     if outcome.error.startswith("SystemExit"):
         text += "\nSystemExit comes from sys.exit() or exit(): return a value instead."
     return text
@@ -506,12 +526,12 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
                     f"Your {ex.name} calls {o.error_function}, which is not written yet "
                     f"(it raises NotImplementedError). " + NOT_ATTEMPTED
                 )
-            return CheckResult.make(ex.name, "not_attempted", text, ex.max_score)
+            return CheckResult.make(ex.name, "not-attempted", text, ex.max_score)
     if len(outcomes) != n:
         raise ValueError(f"judge needs one outcome per case: {n} cases, {len(outcomes)} outcomes")
     for k, o in enumerate(outcomes):
         if o.status != "returned":
-            return fail(_raised_text(ex, o, labels[k], k, n))
+            return fail(_raised_text(ex, o, _where(cases, labels, k, paren=True)))
 
     rel = ex.tolerance.get("rel")
     expected = [normalize(_quietly(ex.reference, c)) for c in cases]
@@ -524,7 +544,7 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     # None and foreign objects first: no known mistake returns those
     for k, (kind, _, text) in problems:
         if kind in ("none", "foreign"):
-            return fail(f"{_capital(text)} (case {k + 1} of {n}: {labels[k]}).")
+            return fail(f"{_capital(text)} ({_where(cases, labels, k)}).")
     tname = outcomes[0].type_name
     if ex.expect_type and not (tname == ex.expect_type or tname.endswith("." + ex.expect_type)):
         return fail(
@@ -537,16 +557,29 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
             for k, (c, e, o) in enumerate(zip(cases, expected, outcomes, strict=True)):
                 extra = ex.extra_judge(c, o.value, e)
                 if extra:
-                    return fail(f"In case {k + 1} of {n} ({labels[k]}): {extra}")
+                    return fail(f"In {_where(cases, labels, k, paren=True)}: {extra}")
         if mutation:
             return fail("Your values are right, but: " + mutation[0].lower() + mutation[1:])
         return CheckResult.make(
             ex.name, "passed", _pass_text(ex, cases, expected, outcomes, labels, rel), ex.max_score
         )
 
-    for mistake in ex.mistakes_for(**options):
+    mistakes = ex.mistakes_for(**options)
+    for mistake in mistakes:
         if _is_mistake(ex, mistake, cases, outcomes, rel):
             return fail(f"Known mistake: {mistake.diagnosis}")
+
+    def quick(fn):  # the first case only: rules most candidates out cheaply
+        return _reproduces(ex, fn, cases[:1], outcomes[:1], rel)
+
+    def reproduces(fn):
+        return quick(fn) and _reproduces(ex, fn, cases, outcomes, rel)
+
+    text = diagnose.compositions(ex, mistakes, reproduces) or diagnose.edits_of_answer(
+        ex, mistakes, reproduces, quick
+    )
+    if text:
+        return fail(text)
 
     for kind in ("form", "shape", "dtype", "nonfinite"):
         for k, (knd, _path, text) in problems:
@@ -557,14 +590,19 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
                     text = f"{label} has shape {got_shape}; expected {exp_shape}" + (
                         f", i.e. {axes}" if axes else ""
                     )
-                return fail(f"{_capital(text)} (case {k + 1} of {n}: {labels[k]}).")
+                return fail(f"{_capital(text)} ({_where(cases, labels, k)}).")
     values = [(k, p) for k, p in problems if p[0] == "value"]
-    return fail(_value_text(ex, values, cases, labels, rel))
+    text = _value_text(ex, values, cases, labels, rel)
+    insensitive = diagnose.sensitivity(
+        cases, outcomes, expected, lambda a, b: _matches(ex, a, b, rel)
+    )
+    return fail(insensitive + "\n" + text if insensitive else text)
 
 
 def _pass_text(ex, cases, expected, outcomes, labels, rel) -> str:
-    text = f"All {len(cases)} cases match the reference:\n" + "\n".join(
-        f"  {k + 1}. {label}" for k, label in enumerate(labels)
+    n_base = getattr(cases, "n_base", len(cases))
+    text = f"All {n_base} cases match the reference:\n" + "\n".join(
+        f"  {k + 1}. {label}" for k, label in enumerate(labels[:n_base])
     )
     if rel is not None:
         worst = 0.0

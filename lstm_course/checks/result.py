@@ -14,7 +14,7 @@ _STYLE = {
     # status: (symbol, headline, border colour, background)
     "passed": ("\u2714", "passes its check", "#1e8e3e", "#e6f4ea"),
     "failed": ("\u2718", "does not pass its check yet", "#d93025", "#fce8e6"),
-    "not_attempted": ("\u2026", "not attempted yet", "#b06000", "#fef7e0"),
+    "not-attempted": ("\u2026", "not attempted yet", "#b06000", "#fef7e0"),
 }
 
 
@@ -23,7 +23,7 @@ class CheckResult:
     """The verdict of one check.
 
     passed, message, score (max_score when passed, else 0), max_score; name is the exercise,
-    status one of 'passed', 'failed', 'not_attempted'. bool(result) is result.passed.
+    status one of 'passed', 'failed', 'not-attempted'. bool(result) is result.passed.
     """
 
     name: str
@@ -51,7 +51,7 @@ class CheckResult:
     @property
     def short_reason(self) -> str:
         """A few words for one-line summaries: 'not attempted yet', 'it does not pass ...'."""
-        if self.status == "not_attempted":
+        if self.status == "not-attempted":
             return "not attempted yet"
         if self.passed:
             return "it passes its check"

@@ -7,48 +7,14 @@ kept = LTM_{t-1} * f and H. Every gradient is compared: each parameter, 'stm', '
 
 from __future__ import annotations
 
-import numpy as np
-
+from .. import cell
 from ..cell import lstm_cell_forward
-from .base import Exercise, Mistake, derive
+from .base import Exercise, Mistake
 from .cases import DEFAULT_SHAPES, lstm_params, states
 
 __all__ = ["LSTM_CELL_BACKWARD", "REL_TOL"]
 
 REL_TOL = 1e-7
-
-
-# The references' layout is what hints() shows as the solution: keep the formatter off.
-# fmt: off
-def lstm_cell_backward(dstm, dltm, cache):
-    """Gradients of one step: dict with every parameter's, 'stm', 'ltm' and 'event'."""
-    p, x, ltm, H = cache["params"], cache["x"], cache["ltm"], cache["H"]
-    N, i, f, V, U, kept = (cache[k] for k in ("N", "i", "f", "V", "U", "kept"))
-    grads = {}
-    dV = dstm * U                                   # STM_t = U * V
-    if cache["variant"] == "lesson":
-        da_u = dstm * V * (1 - U**2)                # U = tanh(kept @ W_u + b_u)
-        grads["W_u"] = kept.T @ da_u
-        grads["b_u"] = da_u.sum(axis=0)
-        dkept = dltm + da_u @ p.W_u.T               # kept feeds LTM_t and U
-        dnew_ltm = dltm
-    else:
-        dnew_ltm = dltm + dstm * V * (1 - U**2)     # STM_t = V * tanh(LTM_t), U = tanh(LTM_t)
-        dkept = dnew_ltm                            # LTM_t = kept + N * i
-    dN = dnew_ltm * i
-    di = dnew_ltm * N
-    df = dkept * ltm                                # kept = LTM_{t-1} * f
-    grads["ltm"] = dkept * f
-    da = {"n": dN * (1 - N**2), "i": di * i * (1 - i),       # through tanh and sigmoid
-          "f": df * f * (1 - f), "v": dV * V * (1 - V)}
-    dx = np.zeros_like(x)
-    for k, da_k in da.items():                      # pre-activation a = x @ W + b
-        grads["W_" + k] = x.T @ da_k
-        grads["b_" + k] = da_k.sum(axis=0)
-        dx += da_k @ getattr(p, "W_" + k).T
-    grads["stm"], grads["event"] = dx[:, :H], dx[:, H:]
-    return grads
-# fmt: on
 
 
 def backward_cases(rng, variant="lesson", shapes=None):
@@ -64,12 +30,7 @@ def backward_cases(rng, variant="lesson", shapes=None):
 
 
 def _m(name, diagnosis, *edits, variants=None):
-    return Mistake(
-        name,
-        diagnosis,
-        derive(lstm_cell_backward, *edits, label=f"lstm_cell_backward/{name}"),
-        variants,
-    )
+    return Mistake(name, diagnosis, tuple(edits), variants)
 
 
 BACKWARD_MISTAKES = (
@@ -152,11 +113,10 @@ BACKWARD_MISTAKES = (
 )
 
 LSTM_CELL_BACKWARD = Exercise(
-    name="lstm_cell_backward",
+    fn=cell.lstm_cell_backward,
     notebook="07_backprop_through_time",
     title="Backpropagation through one LSTM step",
-    reference=lstm_cell_backward,
-    case_generator=backward_cases,
+    cases=backward_cases,
     mistakes=BACKWARD_MISTAKES,
     options={"variant": ("lesson", "standard")},
     tolerance={"rel": REL_TOL},

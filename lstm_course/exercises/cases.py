@@ -13,13 +13,13 @@ from ..params import LSTMParams
 
 __all__ = ["DEFAULT_SHAPES", "LARGE", "weight", "bias", "states", "lstm_params", "case_shape"]
 
-LARGE = 40.0  # weight scale of the saturated case: pre-activations of several tens
+LARGE = 1000.0  # weight scale of the saturated case: pre-activations beyond +-700 (exp overflows)
 # (B, H, D, weight scale)
 DEFAULT_SHAPES = ((1, 3, 2, 1.0), (4, 5, 3, 1.0), (3, 2, 6, 1.0), (2, 4, 3, LARGE))
 
 
 def weight(rng, rows, cols, scale=1.0):
-    """Entries of about +-2/sqrt(rows): pre-activations of order 1 (tens when scale=LARGE)."""
+    """Entries of about +-2/sqrt(rows): pre-activations of order 1 (hundreds when scale=LARGE)."""
     return rng.uniform(-2.0, 2.0, size=(rows, cols)) * (scale / np.sqrt(rows))
 
 

@@ -1,46 +1,13 @@
-"""Exercise 05: one LSTM step from the four gates, and the LSTM unrolled over a sequence."""
+"""Exercise 05: one LSTM step from the four gates (lstm_course.cell.lstm_cell), and the LSTM
+unrolled over a sequence (lstm_course.sequence.lstm_forward)."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..gates import forget_gate, learn_gate, remember_gate, standard_use_gate, use_gate
-from .base import Exercise, Mistake, derive
-from .cases import DEFAULT_SHAPES, lstm_params, states
+from .. import cell, sequence
+from .base import Exercise, Mistake
+from .cases import DEFAULT_SHAPES, LARGE, lstm_params, states
 
 __all__ = ["LSTM_CELL", "LSTM_FORWARD"]
-
-
-# --------------------------------------------------------------------------- references
-
-
-# The references' layout is what hints() shows as the solution: keep the formatter off.
-# fmt: off
-def lstm_cell(stm, ltm, event, params, variant="lesson"):
-    """One LSTM step through the four gates: -> (STM_t, LTM_t), each (B, H)."""
-    p = params
-    learn_out = learn_gate(stm, event, p.W_n, p.b_n, p.W_i, p.b_i)    # N_t * i_t
-    forget_out = forget_gate(ltm, stm, event, p.W_f, p.b_f)            # LTM_{t-1} * f_t
-    new_ltm = remember_gate(learn_out, forget_out)                     # LTM_t
-    if variant == "lesson":
-        new_stm = use_gate(forget_out, stm, event, p.W_u, p.b_u, p.W_v, p.b_v)
-    else:
-        new_stm = standard_use_gate(new_ltm, stm, event, p.W_v, p.b_v)   # V_t * tanh(LTM_t)
-    return new_stm, new_ltm
-
-
-def lstm_forward(events, params, stm0=None, ltm0=None, variant="lesson"):
-    """The cell over T steps: events (B, T, D) -> (stms (B, T, H), (STM_T, LTM_T))."""
-    B, T, D = events.shape
-    H = params.hidden_size
-    stm = np.zeros((B, H)) if stm0 is None else stm0
-    ltm = np.zeros((B, H)) if ltm0 is None else ltm0
-    stms = np.zeros((B, T, H))
-    for t in range(T):
-        stm, ltm = lstm_cell(stm, ltm, events[:, t], params, variant)
-        stms[:, t] = stm
-    return stms, (stm, ltm)
-# fmt: on
 
 
 # --------------------------------------------------------------------------- cases
@@ -63,7 +30,7 @@ FORWARD_SHAPES = (
     (1, 3, 3, 2, 1.0, False),
     (3, 4, 4, 2, 1.0, True),
     (2, 2, 2, 5, 1.0, True),
-    (2, 3, 3, 2, 40.0, True),
+    (2, 3, 3, 2, LARGE, True),
 )
 
 
@@ -87,56 +54,50 @@ def forward_cases(rng, variant="lesson", shapes=None):
 # --------------------------------------------------------------------------- mistakes
 
 
-def _m(ref, name, diagnosis, *edits, variants=None):
-    return Mistake(name, diagnosis, derive(ref, *edits, label=f"{ref.__name__}/{name}"), variants)
+def _m(name, diagnosis, *edits, variants=None):
+    return Mistake(name, diagnosis, tuple(edits), variants)
 
 
-_BRANCHES = """    if variant == "lesson":
-        new_stm = use_gate(forget_out, stm, event, p.W_u, p.b_u, p.W_v, p.b_v)
-    else:
-        new_stm = standard_use_gate(new_ltm, stm, event, p.W_v, p.b_v)   # V_t * tanh(LTM_t)
+_BRANCHES = """if variant == "lesson":
+    new_stm = use_gate(forget_out, stm, event, p.W_u, p.b_u, p.W_v, p.b_v)
+else:
+    new_stm = standard_use_gate(new_ltm, stm, event, p.W_v, p.b_v)   # V_t * tanh(LTM_t)
 """
 
 CELL_MISTAKES = (
     _m(
-        lstm_cell,
         "returns_swapped",
         "you returned (LTM_t, STM_t); the cell returns the short-term memory first: "
         "(STM_t, LTM_t), i.e. (new_stm, new_ltm).",
         ("return new_stm, new_ltm", "return new_ltm, new_stm"),
     ),
     _m(
-        lstm_cell,
         "returns_only_stm",
         "you returned only the new short-term memory; the cell returns both memories: "
         "(STM_t, LTM_t).",
         ("return new_stm, new_ltm", "return new_stm"),
     ),
     _m(
-        lstm_cell,
         "forget_gate_on_stm",
         "you gave the Forget gate the short-term memory where the long-term memory belongs: "
         "forget_gate(ltm, stm, event, W_f, b_f) scales LTM_{t-1}.",
         ("forget_gate(ltm, stm, event,", "forget_gate(stm, stm, event,"),
     ),
     _m(
-        lstm_cell,
         "lesson_use_gate_when_standard",
         "you used the lesson's Use gate although variant='standard' asked for the standard one: "
         "STM_t = V_t * tanh(LTM_t) (standard_use_gate, no W_u, reading the NEW long-term memory).",
-        (_BRANCHES, "    new_stm = use_gate(forget_out, stm, event, p.W_u, p.b_u, p.W_v, p.b_v)\n"),
+        (_BRANCHES, "new_stm = use_gate(forget_out, stm, event, p.W_u, p.b_u, p.W_v, p.b_v)\n"),
         variants=("standard",),
     ),
     _m(
-        lstm_cell,
         "standard_use_gate_when_lesson",
         "you used the standard LSTM's output V_t * tanh(LTM_t) although variant='lesson' asked "
         "for the lesson's Use gate: STM_t = tanh((LTM_{t-1} * f_t) W_u + b_u) * V_t.",
-        (_BRANCHES, "    new_stm = standard_use_gate(new_ltm, stm, event, p.W_v, p.b_v)\n"),
+        (_BRANCHES, "new_stm = standard_use_gate(new_ltm, stm, event, p.W_v, p.b_v)\n"),
         variants=("lesson",),
     ),
     _m(
-        lstm_cell,
         "standard_old_ltm",
         "your standard Use gate reads the old long-term memory; it reads the new one: "
         "STM_t = V_t * tanh(LTM_t), with LTM_t from the Remember gate.",
@@ -144,7 +105,6 @@ CELL_MISTAKES = (
         variants=("standard",),
     ),
     _m(
-        lstm_cell,
         "standard_kept_ltm",
         "your standard Use gate reads only what the Forget gate kept; it reads the whole new "
         "long-term memory: STM_t = V_t * tanh(LTM_t), LTM_t = forget_out + learn_out.",
@@ -152,7 +112,6 @@ CELL_MISTAKES = (
         variants=("standard",),
     ),
     _m(
-        lstm_cell,
         "lesson_new_ltm",
         "you gave the lesson's Use gate the new long-term memory; it reads what the Forget gate "
         "kept: U_t = tanh((LTM_{t-1} * f_t) W_u + b_u), i.e. use_gate(forget_out, ...).",
@@ -160,7 +119,6 @@ CELL_MISTAKES = (
         variants=("lesson",),
     ),
     _m(
-        lstm_cell,
         "lesson_old_ltm",
         "you gave the lesson's Use gate the old long-term memory; it reads what the Forget gate "
         "kept: U_t = tanh((LTM_{t-1} * f_t) W_u + b_u), i.e. use_gate(forget_out, ...).",
@@ -169,74 +127,66 @@ CELL_MISTAKES = (
     ),
 )
 
-_STEP = """        stm, ltm = lstm_cell(stm, ltm, events[:, t], params, variant)
-        stms[:, t] = stm
+_STEP = """    stm, ltm = lstm_cell(stm, ltm, events[:, t], params, variant)
+    stms[:, t] = stm
 """
 
 FORWARD_MISTAKES = (
     _m(
-        lstm_forward,
         "returns_only_final_state",
         "you returned only the final state (STM_T, LTM_T); lstm_forward returns every step's "
         "short-term memory too: (stms, (STM_T, LTM_T)) with stms of shape (B, T, H).",
         ("return stms, (stm, ltm)", "return stm, ltm"),
     ),
     _m(
-        lstm_forward,
         "state_not_carried",
         "your loop starts every step from the initial state; each step must start from the "
         "previous step's (STM, LTM): stm, ltm = lstm_cell(stm, ltm, events[:, t], ...).",
         (
             _STEP,
-            """        new_stm, new_ltm = lstm_cell(stm, ltm, events[:, t], params, variant)
-        stms[:, t] = new_stm
+            """    new_stm, new_ltm = lstm_cell(stm, ltm, events[:, t], params, variant)
+    stms[:, t] = new_stm
 """,
         ),
         ("return stms, (stm, ltm)", "return stms, (new_stm, new_ltm)"),
     ),
     _m(
-        lstm_forward,
         "time_major_stms",
         "your stms have shape (T, B, H); the course is batch first: (B, T, H), "
         "stms[:, t] is step t.",
-        ("stms = np.zeros((B, T, H))", "stms = np.zeros((T, B, H))"),
+        ("stms = np.zeros((B, T, H), events.dtype)", "stms = np.zeros((T, B, H), events.dtype)"),
         ("stms[:, t] = stm", "stms[t] = stm"),
     ),
     _m(
-        lstm_forward,
         "initial_state_ignored",
         "you always start from zeros; when stm0 and ltm0 are given the sequence starts from them.",
-        ("np.zeros((B, H)) if stm0 is None else stm0", "np.zeros((B, H))"),
-        ("np.zeros((B, H)) if ltm0 is None else ltm0", "np.zeros((B, H))"),
+        ("np.zeros((B, H), events.dtype) if stm0 is None else stm0", "np.zeros((B, H))"),
+        ("np.zeros((B, H), events.dtype) if ltm0 is None else ltm0", "np.zeros((B, H))"),
     ),
     _m(
-        lstm_forward,
         "stores_previous_stm",
         "you store each step's STM before the step runs; stms[:, t] is the STM after step t "
         "(STM_t, not STM_{t-1}).",
         (
             _STEP,
-            """        stms[:, t] = stm
-        stm, ltm = lstm_cell(stm, ltm, events[:, t], params, variant)
+            """    stms[:, t] = stm
+    stm, ltm = lstm_cell(stm, ltm, events[:, t], params, variant)
 """,
         ),
     ),
     _m(
-        lstm_forward,
         "final_state_swapped",
         "you returned the final state as (LTM_T, STM_T); it is (STM_T, LTM_T), the short-term "
         "memory first.",
         ("return stms, (stm, ltm)", "return stms, (ltm, stm)"),
     ),
     _m(
-        lstm_forward,
         "flat_return",
         "you returned (stms, STM_T, LTM_T), three values; lstm_forward returns two: the stms and "
         "the final state as one pair, (stms, (STM_T, LTM_T)).",
         ("return stms, (stm, ltm)", "return stms, stm, ltm"),
     ),
     _m(
-        lstm_forward,
         "variant_not_passed",
         "you did not pass `variant` on to lstm_cell, so every step used the lesson's Use gate; "
         "call lstm_cell(stm, ltm, events[:, t], params, variant).",
@@ -249,11 +199,10 @@ FORWARD_MISTAKES = (
 # --------------------------------------------------------------------------- exercises
 
 LSTM_CELL = Exercise(
-    name="lstm_cell",
+    fn=cell.lstm_cell,
     notebook="05_lstm_cell",
     title="One LSTM step",
-    reference=lstm_cell,
-    case_generator=cell_cases,
+    cases=cell_cases,
     mistakes=CELL_MISTAKES,
     options={"variant": ("lesson", "standard")},
     output_labels={(0,): "STM_t (the first return value)", (1,): "LTM_t (the second return value)"},
@@ -267,11 +216,10 @@ LSTM_CELL = Exercise(
 )
 
 LSTM_FORWARD = Exercise(
-    name="lstm_forward",
+    fn=sequence.lstm_forward,
     notebook="05_lstm_cell",
     title="The LSTM over a sequence",
-    reference=lstm_forward,
-    case_generator=forward_cases,
+    cases=forward_cases,
     mistakes=FORWARD_MISTAKES,
     options={"variant": ("lesson", "standard")},
     output_labels={

@@ -1,49 +1,15 @@
-"""Exercises 01-04: the four gates, one function each (references, cases, known mistakes)."""
+"""Exercises 01-04: the four gates (lstm_course.gates), with their cases, known mistakes, hints."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..activations import sigmoid, tanh
-from ..gates import concat
-from .base import Exercise, Mistake, derive
+from .. import gates
+from ..activations import sigmoid
+from .base import Exercise, Mistake
 from .cases import DEFAULT_SHAPES, bias, states, weight
 
 __all__ = ["LEARN_GATE", "FORGET_GATE", "REMEMBER_GATE", "USE_GATE"]
-
-
-# --------------------------------------------------------------------------- references
-# These are the solutions shown by hints(); they use only np, sigmoid, tanh and package names.
-
-
-# The references' layout is what hints() shows as the solution: keep the formatter off.
-# fmt: off
-def learn_gate(stm, event, W_n, b_n, W_i, b_i):
-    """Learn gate: N_t * i_t, the new information and how much of it to learn.  -> (B, H)"""
-    x = concat(stm, event)               # [STM_{t-1}, E_t]: (B, H+D), the STM first
-    N_t = tanh(x @ W_n + b_n)            # the new information, in (-1, 1)
-    i_t = sigmoid(x @ W_i + b_i)         # the ignore factor, in (0, 1)
-    return N_t * i_t
-
-
-def forget_gate(ltm, stm, event, W_f, b_f):
-    """Forget gate: LTM_{t-1} * f_t, what the long-term memory keeps.  -> (B, H)"""
-    x = concat(stm, event)               # [STM_{t-1}, E_t]: (B, H+D)
-    f_t = sigmoid(x @ W_f + b_f)         # the forget factor, in (0, 1)
-    return ltm * f_t
-
-
-def remember_gate(learn_out, forget_out):
-    """Remember gate: the new long-term memory LTM_t = LTM_{t-1} * f_t + N_t * i_t.  -> (B, H)"""
-    return forget_out + learn_out
-
-
-def use_gate(forget_out, stm, event, W_u, b_u, W_v, b_v):
-    """The lesson's Use gate: the new short-term memory STM_t = U_t * V_t.  -> (B, H)"""
-    U_t = tanh(forget_out @ W_u + b_u)                 # from what the LTM kept
-    V_t = sigmoid(concat(stm, event) @ W_v + b_v)      # from the STM and the Event
-    return U_t * V_t
-# fmt: on
 
 
 # --------------------------------------------------------------------------- cases
@@ -105,13 +71,12 @@ def use_cases(rng, shapes=None):
 # --------------------------------------------------------------------------- mistakes
 
 
-def _m(ref, name, diagnosis, *edits, variants=None):
-    return Mistake(name, diagnosis, derive(ref, *edits, label=f"{ref.__name__}/{name}"), variants)
+def _m(name, diagnosis, *edits, variants=None):
+    return Mistake(name, diagnosis, tuple(edits), variants)
 
 
 LEARN_MISTAKES = (
     _m(
-        learn_gate,
         "sigmoid_tanh_swapped",
         "you swapped the two squashing functions: the new information N_t uses tanh "
         "(values in (-1, 1)) and the ignore factor i_t uses sigmoid (values in (0, 1)).",
@@ -119,41 +84,35 @@ LEARN_MISTAKES = (
         ("sigmoid(x @ W_i + b_i)", "tanh(x @ W_i + b_i)"),
     ),
     _m(
-        learn_gate,
         "event_stm_order",
         "you joined the inputs as [E_t, STM_{t-1}]; the lesson's order is [STM_{t-1}, E_t] "
         "(the STM first: rows 0..H-1 of each weight matrix multiply the STM).",
         ("concat(stm, event)", "concat(event, stm)"),
     ),
     _m(
-        learn_gate,
         "b_n_left_out",
         "you left out the bias b_n of the new information: N_t = tanh([STM_{t-1}, E_t] W_n + b_n).",
         ("tanh(x @ W_n + b_n)", "tanh(x @ W_n)"),
     ),
     _m(
-        learn_gate,
         "b_i_left_out",
         "you left out the bias b_i of the ignore factor: "
         "i_t = sigmoid([STM_{t-1}, E_t] W_i + b_i).",
         ("sigmoid(x @ W_i + b_i)", "sigmoid(x @ W_i)"),
     ),
     _m(
-        learn_gate,
         "N_alone",
         "you returned the new information N_t alone; the Learn gate multiplies it by the "
         "ignore factor: N_t * i_t.",
         ("return N_t * i_t", "return N_t"),
     ),
     _m(
-        learn_gate,
         "i_alone",
         "you returned the ignore factor i_t alone; the Learn gate returns the new information "
         "times it: N_t * i_t.",
         ("return N_t * i_t", "return i_t"),
     ),
     _m(
-        learn_gate,
         "sum_not_product",
         "you added N_t and i_t; the Learn gate multiplies them "
         "(i_t says how much of N_t to learn): N_t * i_t.",
@@ -163,41 +122,35 @@ LEARN_MISTAKES = (
 
 FORGET_MISTAKES = (
     _m(
-        forget_gate,
         "one_minus_f",
         "your forget gate scales the LTM by (1 - f_t); it should be LTM_{t-1} * f_t "
         "(f_t near 1 means keep).",
         ("return ltm * f_t", "return ltm * (1 - f_t)"),
     ),
     _m(
-        forget_gate,
         "event_stm_order",
         "you joined the inputs as [E_t, STM_{t-1}]; the lesson's order is [STM_{t-1}, E_t] "
         "(the STM first).",
         ("concat(stm, event)", "concat(event, stm)"),
     ),
     _m(
-        forget_gate,
         "f_without_ltm",
         "you returned the forget factor f_t itself; the Forget gate applies it to the long-term "
         "memory: LTM_{t-1} * f_t.",
         ("return ltm * f_t", "return f_t"),
     ),
     _m(
-        forget_gate,
         "tanh_not_sigmoid",
         "your forget factor uses tanh; it must be a sigmoid, a factor between 0 (forget) and "
         "1 (keep): f_t = sigmoid([STM_{t-1}, E_t] W_f + b_f).",
         ("sigmoid(x @ W_f + b_f)", "tanh(x @ W_f + b_f)"),
     ),
     _m(
-        forget_gate,
         "bias_left_out",
         "you left out the bias b_f: f_t = sigmoid([STM_{t-1}, E_t] W_f + b_f).",
         ("sigmoid(x @ W_f + b_f)", "sigmoid(x @ W_f)"),
     ),
     _m(
-        forget_gate,
         "stm_not_ltm",
         "your Forget gate scales the short-term memory; it acts on the long-term memory: "
         "LTM_{t-1} * f_t.",
@@ -207,34 +160,29 @@ FORGET_MISTAKES = (
 
 REMEMBER_MISTAKES = (
     _m(
-        remember_gate,
         "product_not_sum",
         "you multiplied the two; the Remember gate adds what the LTM kept and what was learnt: "
         "LTM_t = LTM_{t-1} * f_t + N_t * i_t.",
         ("return forget_out + learn_out", "return forget_out * learn_out"),
     ),
     _m(
-        remember_gate,
         "only_forget",
         "you returned only the Forget gate's output; the Remember gate adds the Learn gate's: "
         "LTM_t = LTM_{t-1} * f_t + N_t * i_t.",
         ("return forget_out + learn_out", "return forget_out"),
     ),
     _m(
-        remember_gate,
         "only_learn",
         "you returned only the Learn gate's output; the Remember gate adds the Forget gate's: "
         "LTM_t = LTM_{t-1} * f_t + N_t * i_t.",
         ("return forget_out + learn_out", "return learn_out"),
     ),
     _m(
-        remember_gate,
         "difference",
         "you subtracted; the Remember gate adds the two: LTM_t = LTM_{t-1} * f_t + N_t * i_t.",
         ("return forget_out + learn_out", "return forget_out - learn_out"),
     ),
     _m(
-        remember_gate,
         "difference_reversed",
         "you subtracted the kept memory from the new one; the Remember gate adds the two: "
         "LTM_t = LTM_{t-1} * f_t + N_t * i_t.",
@@ -244,15 +192,14 @@ REMEMBER_MISTAKES = (
 
 USE_MISTAKES = (
     _m(
-        use_gate,
         "standard_use_gate",
-        "you wrote the standard LSTM's output tanh(...) * V_t with no weights inside the tanh; the "
-        "lesson's Use gate gives the kept LTM its own small network: "
+        "your U_t is tanh of the kept memory with no weights, tanh(LTM_{t-1} * f_t). That looks "
+        "like the standard LSTM's output V_t * tanh(LTM_t), but the standard one reads the NEW "
+        "long-term memory LTM_t; the lesson's Use gate gives the kept LTM its own small network: "
         "U_t = tanh((LTM_{t-1} * f_t) W_u + b_u).",
         ("tanh(forget_out @ W_u + b_u)", "tanh(forget_out)"),
     ),
     _m(
-        use_gate,
         "sigmoid_tanh_swapped",
         "you swapped the two squashing functions: U_t uses tanh (values in (-1, 1)) and "
         "V_t uses sigmoid (a factor in (0, 1)).",
@@ -260,44 +207,37 @@ USE_MISTAKES = (
         ("sigmoid(concat(stm, event) @ W_v + b_v)", "tanh(concat(stm, event) @ W_v + b_v)"),
     ),
     _m(
-        use_gate,
         "W_u_on_stm",
         "you applied W_u to the short-term memory; in the lesson's Use gate W_u acts on what the "
         "long-term memory kept: U_t = tanh((LTM_{t-1} * f_t) W_u + b_u).",
         ("tanh(forget_out @ W_u + b_u)", "tanh(stm @ W_u + b_u)"),
     ),
     _m(
-        use_gate,
         "U_alone",
         "you returned U_t alone; the Use gate multiplies it by V_t: STM_t = U_t * V_t.",
         ("return U_t * V_t", "return U_t"),
     ),
     _m(
-        use_gate,
         "V_alone",
         "you returned V_t alone; the Use gate multiplies it by U_t: STM_t = U_t * V_t.",
         ("return U_t * V_t", "return V_t"),
     ),
     _m(
-        use_gate,
         "sum_not_product",
         "you added U_t and V_t; the Use gate multiplies them: STM_t = U_t * V_t.",
         ("return U_t * V_t", "return U_t + V_t"),
     ),
     _m(
-        use_gate,
         "event_stm_order",
         "you joined the inputs of V_t as [E_t, STM_{t-1}]; the lesson's order is [STM_{t-1}, E_t].",
         ("concat(stm, event)", "concat(event, stm)"),
     ),
     _m(
-        use_gate,
         "b_u_left_out",
         "you left out the bias b_u: U_t = tanh((LTM_{t-1} * f_t) W_u + b_u).",
         ("tanh(forget_out @ W_u + b_u)", "tanh(forget_out @ W_u)"),
     ),
     _m(
-        use_gate,
         "b_v_left_out",
         "you left out the bias b_v: V_t = sigmoid([STM_{t-1}, E_t] W_v + b_v).",
         ("@ W_v + b_v)", "@ W_v)"),
@@ -308,11 +248,10 @@ USE_MISTAKES = (
 # --------------------------------------------------------------------------- exercises
 
 LEARN_GATE = Exercise(
-    name="learn_gate",
+    fn=gates.learn_gate,
     notebook="01_learn_gate",
     title="The Learn gate",
-    reference=learn_gate,
-    case_generator=learn_cases,
+    cases=learn_cases,
     mistakes=LEARN_MISTAKES,
     hints=(
         "Join the short-term memory and the event into one array first (the STM first, along "
@@ -324,11 +263,10 @@ LEARN_GATE = Exercise(
 )
 
 FORGET_GATE = Exercise(
-    name="forget_gate",
+    fn=gates.forget_gate,
     notebook="02_forget_gate",
     title="The Forget gate",
-    reference=forget_gate,
-    case_generator=forget_cases,
+    cases=forget_cases,
     mistakes=FORGET_MISTAKES,
     hints=(
         "The forget factor is built from the STM and the event like the Learn gate's i_t; "
@@ -338,11 +276,10 @@ FORGET_GATE = Exercise(
 )
 
 REMEMBER_GATE = Exercise(
-    name="remember_gate",
+    fn=gates.remember_gate,
     notebook="03_remember_gate",
     title="The Remember gate",
-    reference=remember_gate,
-    case_generator=remember_cases,
+    cases=remember_cases,
     mistakes=REMEMBER_MISTAKES,
     hints=(
         "The new long-term memory is what the Forget gate kept plus what the Learn gate learnt.",
@@ -351,11 +288,10 @@ REMEMBER_GATE = Exercise(
 )
 
 USE_GATE = Exercise(
-    name="use_gate",
+    fn=gates.use_gate,
     notebook="04_use_gate",
     title="The Use gate",
-    reference=use_gate,
-    case_generator=use_cases,
+    cases=use_cases,
     mistakes=USE_MISTAKES,
     hints=(
         "Two factors again: one built from what the long-term memory kept (with its own weights "

@@ -10,25 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import pytorch_layout
 from ..params import LSTMParams
 from ..sequence import lstm_forward as package_lstm_forward
-from .base import Exercise, Mistake, derive
+from .base import Exercise, Mistake
 
 __all__ = ["PARAMS_FROM_PYTORCH"]
-
-
-# The references' layout is what hints() shows as the solution: keep the formatter off.
-# fmt: off
-def params_from_pytorch(weight_ih, weight_hh, bias_ih, bias_hh):
-    """PyTorch's (weight_ih, weight_hh, bias_ih, bias_hh) -> the standard variant's LSTMParams."""
-    H = weight_hh.shape[1]
-    W = np.concatenate([weight_hh, weight_ih], axis=1).T   # (H+D, 4H): STM rows, then Event rows
-    b = bias_ih + bias_hh                                   # PyTorch adds its two biases
-    W_i, W_f, W_n, W_v = (W[:, k * H:(k + 1) * H] for k in range(4))   # blocks i, f, g, o
-    b_i, b_f, b_n, b_v = (b[k * H:(k + 1) * H] for k in range(4))
-    return LSTMParams(W_n=W_n, b_n=b_n, W_i=W_i, b_i=b_i, W_f=W_f, b_f=b_f,
-                      W_u=None, b_u=None, W_v=W_v, b_v=b_v)
-# fmt: on
 
 
 # (H, D)
@@ -78,9 +65,7 @@ def same_forward(case, value, expected):
 
 
 def _m(name, diagnosis, *edits):
-    return Mistake(
-        name, diagnosis, derive(params_from_pytorch, *edits, label=f"params_from_pytorch/{name}")
-    )
+    return Mistake(name, diagnosis, tuple(edits))
 
 
 PYTORCH_MISTAKES = (
@@ -120,11 +105,10 @@ PYTORCH_MISTAKES = (
 )
 
 PARAMS_FROM_PYTORCH = Exercise(
-    name="params_from_pytorch",
+    fn=pytorch_layout.params_from_pytorch,
     notebook="06_standard_lstm_and_pytorch",
     title="PyTorch's weights as the lesson's gates",
-    reference=params_from_pytorch,
-    case_generator=pytorch_cases,
+    cases=pytorch_cases,
     mistakes=PYTORCH_MISTAKES,
     tolerance={"rtol": 1e-6, "atol": 1e-7},
     expect_type="LSTMParams",

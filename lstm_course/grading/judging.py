@@ -22,7 +22,7 @@ def _status_of(result, runs) -> str:
     status = getattr(result, "status", "passed" if result.passed else "failed")
     if status == "passed":
         return "passed"
-    if status in ("not_attempted", "not-attempted"):
+    if status == "not-attempted":
         return "not-attempted"
     if runs and any(r.get("status") == "raised" for r in runs):
         return "error"
@@ -33,9 +33,7 @@ def judge_runs(exercise, cases, runs, **options):
     """Build H2's Outcomes from the kernel's plain dicts and judge them here."""
     from ..checks.core import Outcome, judge
 
-    outcomes = [
-        Outcome.from_dict(r) if hasattr(Outcome, "from_dict") else Outcome(**r) for r in runs
-    ]
+    outcomes = [Outcome.from_dict(r) for r in runs]
     result = judge(exercise, cases, outcomes, **options)
     status = _status_of(result, runs)
     points = (

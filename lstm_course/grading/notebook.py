@@ -16,6 +16,7 @@ before any kernel starts, see submissions.py).
 
 from __future__ import annotations
 
+import ast
 import os
 import secrets
 import time
@@ -67,37 +68,18 @@ def invalid_rows(sub) -> list[Row]:
     ]
 
 
-def _ref_pairs(fn):
-    mod, name = getattr(fn, "__module__", None), getattr(fn, "__name__", None)
-    return [(mod, name)] if mod and name and mod.startswith("lstm_course") else []
-
-
-# Package functions that would hand over an exercise's answer when called from the learner's
-# function (the exercise's reference and the public function of the same name are added).
-EQUIVALENTS = {
-    "lstm_cell": [("lstm_course.cell", "lstm_cell_forward")],
-    "lstm_forward": [("lstm_course.sequence", "lstm_forward")],
-    "params_from_pytorch": [("lstm_course.pytorch_layout", "params_from_pytorch")],
-    "lstm_cell_backward": [
-        ("lstm_course.cell", "lstm_cell_backward"),
-        ("lstm_course.sequence", "lstm_backward"),
-    ],
-}
-
-
 def exercise_refs(exercise) -> list[tuple[str, str]]:
-    import lstm_course
+    """(module, function) pairs the learner's function must not call: every package function
+    that holds a marked answer, except the ones the exercise's own answer calls (the
+    building blocks the lesson hands over, e.g. the gates for lstm_cell)."""
+    from ..answer_free import marked_functions
 
-    refs = _ref_pairs(exercise.reference)
-    public = getattr(lstm_course, exercise.name, None)
-    if public is not None:
-        refs += _ref_pairs(public)
-    refs += EQUIVALENTS.get(exercise.name, [])
-    out = []
-    for r in refs:
-        if r not in out:
-            out.append(r)
-    return out
+    called = {
+        n.func.id
+        for n in ast.walk(ast.parse(exercise.body))
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+    return [(mod, name) for mod, name in marked_functions() if name not in called]
 
 
 def _clip(text: str, n: int = 300) -> str:

@@ -1,0 +1,114 @@
+"""Naming a wrong answer that is not one known mistake: the judge's second opinion.
+
+Run by ``judge`` (in the grader's process, or in the notebook's) after the catalogue of known
+mistakes found no single match, on the learner's outcomes that are already there:
+
+1. **Compositions**: two known mistakes at once (both biases left out, a swap plus a missing
+   term): the answer's body with both mistakes' edits, compiled and compared.
+2. **Small edits of the answer** (``lstm_course.exercises.mutants``): one or two edits of the
+   answer's body (a weight substituted or transposed, a term dropped, an operator or an
+   activation swapped, a call's arguments reordered) that reproduce the learner's output.
+3. **Sensitivity**: the probes (case 2 with one input changed) show an input the learner's
+   output ignores, or one it depends on although the answer does not.
+
+Each returns the learner-facing text, or None.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from ..exercises.base import apply_spans, build_function
+
+__all__ = ["compositions", "edits_of_answer", "sensitivity"]
+
+
+def _combined_fn(ex, mistakes):
+    spans = []
+    for m in mistakes:
+        spans += m.spans(ex.body)
+    spans.sort()
+    for (_, e1, _), (s2, _, _) in itertools.pairwise(spans):
+        if s2 < e1:
+            return None
+    label = f"{ex.name}/" + "+".join(m.name for m in mistakes)
+    try:
+        return build_function(ex.def_line, apply_spans(ex.body, spans), ex.namespace, label)
+    except SyntaxError:
+        return None
+
+
+def compositions(ex, mistakes, reproduces) -> str | None:
+    """Two known mistakes at once, when their edits combine into one that reproduces it."""
+    for a, b in itertools.combinations(mistakes, 2):
+        fn = _combined_fn(ex, (a, b))
+        if fn is not None and reproduces(fn):
+            return (
+                "Two known mistakes at once:\n"
+                f"  1. {_capital(a.diagnosis)}\n"
+                f"  2. {_capital(b.diagnosis)}"
+            )
+    return None
+
+
+def edits_of_answer(ex, mistakes, reproduces, quick) -> str | None:
+    """One or two small edits of the answer's body that reproduce the learner's output."""
+    try:
+        from ..exercises import mutants
+    except ImportError:  # pragma: no cover - the module is part of the package
+        return None
+    found = mutants.explain(ex, mistakes, reproduces, quick)
+    if not found:
+        return None
+    if len(found) == 1:
+        return f"Your output is the answer with one change: {found[0]}."
+    lines = "\n".join(f"  {k}. {_capital(w)}" for k, w in enumerate(found, 1))
+    return f"Your output is the answer with {len(found)} changes:\n{lines}"
+
+
+def sensitivity(cases, outcomes, expected, same) -> str | None:
+    """Inputs the learner's output ignores (or depends on wrongly), read off the probes.
+
+    same(a, b) -> bool compares two normalized outputs within the exercise's tolerance.
+    """
+    n_base = getattr(cases, "n_base", len(cases))
+    names = getattr(cases, "probe_names", [])
+    if not names:
+        return None
+    base = min(1, n_base - 1)
+    if outcomes[base].status != "returned":
+        return None
+    ignored, extra = [], []
+    for j, name in enumerate(names):
+        k = n_base + j
+        if k >= len(outcomes) or outcomes[k].status != "returned":
+            continue
+        learner_same = same(outcomes[k].value, outcomes[base].value)
+        answer_same = same(expected[k], expected[base])
+        if learner_same and not answer_same:
+            ignored.append(name)
+        elif not learner_same and answer_same:
+            extra.append(name)
+    parts = []
+    if ignored:
+        parts.append(
+            f"Your output does not change when {_names(ignored)} change"
+            f"{'s' if len(ignored) == 1 else ''}, but the answer depends on "
+            f"{'it' if len(ignored) == 1 else 'them'}: is {_names(ignored)} used, and used "
+            "where the equation has it?"
+        )
+    if extra:
+        parts.append(
+            f"Your output changes when {_names(extra)} change{'s' if len(extra) == 1 else ''}, "
+            f"but the answer does not use {'it' if len(extra) == 1 else 'them'} here."
+        )
+    return "\n".join(parts) or None
+
+
+def _names(names) -> str:
+    quoted = [f"`{n}`" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
