@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_release(args) -> int:
-    from .release import MarkerError, out_of_sync, release
+    from .release import MarkerError, out_of_sync, release, sync_answers
 
     solutions = Path(args.solutions)
     if not solutions.is_dir():
@@ -184,7 +184,7 @@ def cmd_release(args) -> int:
         raise CLIError(f"no .ipynb files in {solutions}")
     try:
         if args.check:
-            problems = out_of_sync(solutions, args.out)
+            problems = sync_answers(solutions, check=True) + out_of_sync(solutions, args.out)
             if problems:
                 print(
                     f"{args.out}/ is out of sync with {solutions}/ "
@@ -195,6 +195,8 @@ def cmd_release(args) -> int:
                 return 1
             print(f"{args.out}/ is in sync with {solutions}/")
             return 0
+        for line in sync_answers(solutions):
+            print(f"updated {line.split(':')[0]} ({line.split(': ', 1)[1]}): re-execute it")
         written = release(solutions, args.out)
     except MarkerError as exc:
         raise CLIError(str(exc)) from None
