@@ -20,6 +20,7 @@ import numpy as np
 from ..exercises import Exercise, get_exercise
 from ..exercises.cases import case_shape, describe
 from ..gradcheck import rel_error
+from .explain import explain, headline
 from .outcome import normalize, run_function
 from .result import CheckResult
 
@@ -38,7 +39,9 @@ class Outcome:
     status: 'returned' | 'not_implemented' | 'raised'; value: the normalized return value
     (see lstm_course.checks.outcome.normalize); type_name: the returned object's type;
     error: 'ValueError: ...'; error_line: 'line 4: x = ...' (the learner's own line);
-    error_function: the function that line is in; mutated: argument paths changed in place.
+    error_function: the function that line is in; mutated: argument paths changed in place;
+    error_shapes: when it raised, the variables of that line's frame (name -> shape list, or a
+    type text such as 'None').
     """
 
     status: str
@@ -48,9 +51,11 @@ class Outcome:
     error_line: str = ""
     error_function: str = ""
     mutated: tuple = field(default_factory=tuple)
+    error_shapes: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.mutated = tuple(self.mutated)
+        self.error_shapes = dict(self.error_shapes) if isinstance(self.error_shapes, dict) else {}
 
     @classmethod
     def from_dict(cls, d: dict) -> Outcome:
@@ -64,6 +69,7 @@ class Outcome:
                 "error_line",
                 "error_function",
                 "mutated",
+                "error_shapes",
             )
             if k in d
         }
@@ -78,6 +84,7 @@ class Outcome:
             error_line=self.error_line,
             error_function=self.error_function,
             mutated=list(self.mutated),
+            error_shapes=dict(self.error_shapes),
         )
 
 
@@ -467,8 +474,8 @@ def _mutation_text(outcomes, ex) -> str:
     )
 
 
-def _raised_text(ex, outcome, case_label, k, n) -> str:
-    text = f"Your {ex.name} raised {outcome.error}"
+def _raised_text(ex, outcome, case_label, k, n, dims=None) -> str:
+    text = f"Your {ex.name} raised {headline(outcome.error)}"
     if outcome.error_line:
         where = (
             f" (in {outcome.error_function})"
@@ -482,7 +489,8 @@ def _raised_text(ex, outcome, case_label, k, n) -> str:
     text += f"\nin case {k + 1} of {n} ({case_label})."
     if outcome.error.startswith("SystemExit"):
         text += "\nSystemExit comes from sys.exit() or exit(): return a value instead."
-    return text
+    why = explain(outcome.error, outcome.error_line, outcome.error_shapes, dims)
+    return text + ("\n" + why if why else "")
 
 
 def judge(exercise, cases, outcomes, **options) -> CheckResult:
@@ -511,7 +519,7 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
         raise ValueError(f"judge needs one outcome per case: {n} cases, {len(outcomes)} outcomes")
     for k, o in enumerate(outcomes):
         if o.status != "returned":
-            return fail(_raised_text(ex, o, labels[k], k, n))
+            return fail(_raised_text(ex, o, labels[k], k, n, case_shape(cases[k])))
 
     rel = ex.tolerance.get("rel")
     expected = [normalize(_quietly(ex.reference, c)) for c in cases]
