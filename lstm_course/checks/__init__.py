@@ -7,14 +7,18 @@ Each check runs the learner's function on several fixed random cases (B = 1 and 
 H != D, saturated gates), compares with the reference, names a known mistake when the output
 matches one, and otherwise says where it differs. A check never raises because of what the
 learner wrote (SystemExit included); only KeyboardInterrupt - pressing stop - gets through.
-A function that still raises NotImplementedError is reported as "not attempted yet".
+A function that still raises NotImplementedError is reported as "not attempted yet"; one
+left behind by a failed run of its cell (a SyntaxError) is reported as such, never passed.
 The batch grader uses the same machinery split in halves: see lstm_course.checks.core.
 """
 
 from __future__ import annotations
 
+from . import freshness
 from .core import Outcome, judge, make_cases, run_check, run_learner
 from .result import CheckResult
+
+freshness.register()  # inside IPython: notice a failed cell that left an old function behind
 
 __all__ = [
     "CheckResult",

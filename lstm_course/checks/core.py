@@ -21,6 +21,7 @@ from ..exercises import Exercise, get_exercise
 from ..exercises.cases import case_shape, describe
 from ..gradcheck import rel_error
 from .explain import explain, headline
+from .freshness import stale_reason
 from .outcome import normalize, run_function
 from .result import CheckResult
 
@@ -119,6 +120,9 @@ def run_check(exercise, fn, rng=None, **options) -> CheckResult:
             f"{ex.name}.",
             ex.max_score,
         )
+    stale = stale_reason(ex.name, fn)  # a failed cell left an older version behind
+    if stale:
+        return CheckResult.make(ex.name, "failed", stale, ex.max_score)
     outcomes = []
     for case in cases:
         outcome = run_learner(fn, case, ex.keyword_only)
