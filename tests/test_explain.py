@@ -359,3 +359,82 @@ def _three(stm, ltm):
 
 def test_messages_are_deterministic():
     assert check_learn_gate(_transposed).message == check_learn_gate(_transposed).message
+
+
+# --------------------------------------------------------------------------- overflow
+
+
+def _huge_cases(exercise="learn_gate"):
+    """The exercise's cases with the saturated one's weights scaled to pre-activations of
+    thousands (beyond exp's range, |a| > 709)."""
+    cases = make_cases(exercise)
+    big = cases[-1]
+    for key in list(big):
+        if key.startswith(("W_", "b_")):
+            big[key] = big[key] * 100.0
+    return cases
+
+
+def _judged(fn, cases, exercise="learn_gate"):
+    from lstm_course.checks import run_learner
+
+    outcomes = [run_learner(fn, c) for c in cases]
+    return outcomes, judge(exercise, cases, outcomes)
+
+
+def _naive_sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def _nan_sigmoid(a):
+    return np.exp(a) / (1 + np.exp(a))
+
+
+def test_overflow_is_recorded_as_plain_data():
+    case = _huge_cases()[-1]
+    x = np.concatenate([case["stm"], case["event"]], axis=-1)
+    assert np.abs(x @ case["W_n"]).max() > 800  # the case does reach beyond exp's range
+    out = run_function(lambda stm, event, W_n, b_n, W_i, b_i: np.exp(stm), case)
+    assert out["overflow"] is False  # nothing big here
+    out = run_function(
+        lambda stm, event, W_n, b_n, W_i, b_i: _naive_sigmoid(
+            np.concatenate([stm, event], -1) @ W_n
+        ),
+        case,
+    )
+    assert out["overflow"] is True and out["status"] == "returned"
+    back = Outcome.from_dict(transport.unpack(transport.pack(out, "n"), "n"))
+    assert back.overflow is True and Outcome.from_dict(back.to_dict()).overflow is True
+    assert Outcome.from_dict({"status": "returned", "overflow": "yes"}).overflow is False
+
+
+def test_a_pass_that_overflowed_gets_a_note():
+    def learn_gate(stm, event, W_n, b_n, W_i, b_i):
+        x = np.concatenate([stm, event], axis=-1)
+        return np.tanh(x @ W_n + b_n) * _naive_sigmoid(x @ W_i + b_i)
+
+    cases = _huge_cases()
+    outcomes, r = _judged(learn_gate, cases)
+    assert r.passed
+    assert [o.overflow for o in outcomes] == [False, False, False, True]
+    assert r.message.startswith("All 4 cases match the reference:")
+    assert "\nNote: your function overflowed in case 4 (large pre-activations): " in r.message
+    assert "np.exp(-a) overflows for a < -709" in r.message
+
+    def clean(stm, event, W_n, b_n, W_i, b_i):
+        x = concat(stm, event)
+        return tanh(x @ W_n + b_n) * sigmoid(x @ W_i + b_i)
+
+    outcomes, r = _judged(clean, cases)
+    assert r.passed and not any(o.overflow for o in outcomes) and "Note" not in r.message
+
+
+def test_nan_from_an_overflow_says_so():
+    def learn_gate(stm, event, W_n, b_n, W_i, b_i):
+        x = np.concatenate([stm, event], axis=-1)
+        return np.tanh(x @ W_n + b_n) * _nan_sigmoid(x @ W_i + b_i)
+
+    _, r = _judged(learn_gate, _huge_cases())
+    assert not r.passed
+    assert "contains NaN" in r.message and "(case 4 of 4" in r.message
+    assert "Your function overflowed in this case" in r.message

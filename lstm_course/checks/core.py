@@ -42,7 +42,7 @@ class Outcome:
     error: 'ValueError: ...'; error_line: 'line 4: x = ...' (the learner's own line);
     error_function: the function that line is in; mutated: argument paths changed in place;
     error_shapes: when it raised, the variables of that line's frame (name -> shape list, or a
-    type text such as 'None').
+    type text such as 'None'); overflow: a NumPy overflow or invalid operation happened.
     """
 
     status: str
@@ -53,10 +53,12 @@ class Outcome:
     error_function: str = ""
     mutated: tuple = field(default_factory=tuple)
     error_shapes: dict = field(default_factory=dict)
+    overflow: bool = False
 
     def __post_init__(self):
         self.mutated = tuple(self.mutated)
         self.error_shapes = dict(self.error_shapes) if isinstance(self.error_shapes, dict) else {}
+        self.overflow = self.overflow is True
 
     @classmethod
     def from_dict(cls, d: dict) -> Outcome:
@@ -71,6 +73,7 @@ class Outcome:
                 "error_function",
                 "mutated",
                 "error_shapes",
+                "overflow",
             )
             if k in d
         }
@@ -86,6 +89,7 @@ class Outcome:
             error_function=self.error_function,
             mutated=list(self.mutated),
             error_shapes=dict(self.error_shapes),
+            overflow=self.overflow,
         )
 
 
@@ -569,7 +573,8 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
                     text = f"{label} has shape {got_shape}; expected {exp_shape}" + (
                         f", i.e. {axes}" if axes else ""
                     )
-                return fail(f"{_capital(text)} (case {k + 1} of {n}: {labels[k]}).")
+                why = _OVERFLOW_CAUSE if kind == "nonfinite" and outcomes[k].overflow else ""
+                return fail(f"{_capital(text)} (case {k + 1} of {n}: {labels[k]}).{why}")
     values = [(k, p) for k, p in problems if p[0] == "value"]
     return fail(_value_text(ex, values, cases, labels, rel))
 
@@ -586,7 +591,29 @@ def _pass_text(ex, cases, expected, outcomes, labels, rel) -> str:
                     worst = max(worst, rel_error(o.value[key], e[key]))
         bound = "1e-10" if worst < 1e-10 else f"{rel:.0e}"
         text += f"\nEvery gradient's relative error is below {bound}."
-    return text
+    return text + _overflow_note(outcomes, labels)
+
+
+_OVERFLOW_CAUSE = (
+    "\nYour function overflowed in this case: np.exp of a large number is inf (np.exp(710) "
+    "already is), and inf / inf or inf - inf is NaN. np.tanh and the package's sigmoid "
+    "never overflow."
+)
+
+
+def _overflow_note(outcomes, labels) -> str:
+    """A note on a pass that overflowed along the way (silently right, by luck of the limit)."""
+    bad = [k for k, o in enumerate(outcomes) if getattr(o, "overflow", False)]
+    if not bad:
+        return ""
+    where = ", ".join(f"{k + 1}" for k in bad)
+    label = labels[bad[0]]
+    label = "large pre-activations" if "large pre-activations" in label else label
+    return (
+        f"\nNote: your function overflowed in case{'s' if len(bad) > 1 else ''} {where} "
+        f"({label}): np.exp(-a) overflows for a < -709; it happens to give the right "
+        "limit here, but np.tanh and the package's sigmoid never overflow."
+    )
 
 
 def _capital(text: str) -> str:

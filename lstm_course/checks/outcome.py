@@ -317,7 +317,9 @@ def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) ->
     Keys: status ('returned' | 'not_implemented' | 'raised'), value (normalized), type_name,
     error, error_line, error_function, mutated (list of argument paths changed in place),
     error_shapes (when it raised: the learner's variables in the frame of error_line, name ->
-    shape as a list of ints for an ndarray, else a type text such as 'None' or 'float').
+    shape as a list of ints for an ndarray, else a type text such as 'None' or 'float'),
+    overflow (True when a NumPy floating-point overflow or invalid operation, e.g. np.exp(710)
+    or inf/inf, happened during the call; still silent).
     """
     pristine = copy.deepcopy(kwargs)
     given = copy.deepcopy(kwargs)
@@ -332,17 +334,26 @@ def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) ->
         error_function="",
         mutated=[],
         error_shapes={},
+        overflow=False,
     )
+    fp_errors = []
+
+    def on_fp_error(kind, flag):  # NumPy calls this instead of warning (over= / invalid=)
+        fp_errors.append(1)
+
     sink = io.StringIO()
     try:
         with (
             warnings.catch_warnings(),
-            np.errstate(all="ignore"),
+            np.errstate(all="ignore", over="call", invalid="call", call=on_fp_error),
             contextlib.redirect_stdout(sink),
             contextlib.redirect_stderr(sink),
         ):
             warnings.simplefilter("ignore")
-            result = fn(*args, **kw)
+            try:
+                result = fn(*args, **kw)
+            finally:
+                out["overflow"] = bool(fp_errors)
             out["type_name"] = type_name(result)
             try:
                 out["value"] = normalize(result)
