@@ -438,3 +438,17 @@ def test_nan_from_an_overflow_says_so():
     assert not r.passed
     assert "contains NaN" in r.message and "(case 4 of 4" in r.message
     assert "Your function overflowed in this case" in r.message
+
+
+def test_dot_calls_and_python_lists():
+    err = "ValueError: shapes (4,8) and (5,8) not aligned: 8 (dim 1) != 5 (dim 0)"
+    for line in ("z = np.dot(x, W_n.T)", "z = x.dot(W_n.T)"):
+        text = explain(err, line, SHAPES, DIMS)
+        assert f"In `{line[4:]}`" in text and "drop the .T" in text
+    err = (
+        "ValueError: setting an array element with a sequence. The requested array has an "
+        "inhomogeneous shape after 2 dimensions. The detected shape was (2, 4) + "
+        "inhomogeneous part."
+    )
+    text = explain(err, "z = [stm, event] @ W_n", SHAPES, DIMS)
+    assert "`[stm, event]` is a Python list" in text and "axis=-1" in text

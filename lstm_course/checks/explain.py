@@ -236,6 +236,9 @@ class _Infer:
         if isinstance(node, ast.UnaryOp):
             return self.visit(node.operand)
         if isinstance(node, ast.BinOp):
+            for side in (node.left, node.right):
+                if isinstance(side, (ast.List, ast.Tuple)):
+                    self.failures.append(("list", node, side))
             a, b = self.visit(node.left), self.visit(node.right)
             if a is None or b is None:
                 return None
@@ -354,16 +357,18 @@ def headline(error: str) -> str:
     return error
 
 
-def _matmul_text(inf, left, right, a, b, dims) -> str:
+def _matmul_text(inf, node, left, right, a, b, dims) -> str:
     lt, rt = inf.text(left), inf.text(right)
+    what = f"{lt} @ {rt}" if isinstance(node, ast.BinOp) else inf.text(node)
     text = (
-        f"In `{lt} @ {rt}`, {lt} has shape {shape_text(a, dims)} and {rt} has shape "
+        f"In `{what}`, {lt} has shape {shape_text(a, dims)} and {rt} has shape "
         f"{shape_text(b, dims)}. `@` needs the left operand's last size to equal the right "
         f"operand's first size; here they are {_size_text(a[-1], dims)} and "
         f"{_size_text(b[0] if len(b) == 1 else b[-2], dims)}."
     )
     labels = _labels(dims)
     lesson = " In the lesson the batch is in the rows: [STM, E] @ W, (B, H+D) @ (H+D, H) -> (B, H)."
+    lesson = lesson if "B" in (dims or {}) else ""
     if isinstance(right, ast.Attribute) and right.attr == "T":
         base = tuple(reversed(b))
         if _matmul(a, base) is not None:
@@ -551,10 +556,18 @@ def _explain(error, line, shapes, dims) -> str:  # noqa: C901, PLR0911, PLR0912
     def first(*kinds):
         return next((f for f in inf.failures if f[0] in kinds), None) if inf else None
 
+    f = first("list")
+    if f and re.search(r"inhomogeneous|sequence|matmul|broadcast|not aligned|operand", message):
+        items = inf.text(f[2])
+        return (
+            f"`{items}` is a Python list of arrays, not one joined array: NumPy turns it into "
+            "a stack of arrays (or fails when their shapes differ). Join [STM, E] with "
+            "np.concatenate([stm, event], axis=-1), shape (B, H+D)."
+        )
     if "matmul" in message or "not aligned" in message:
         f = first("matmul")
         if f:
-            return _matmul_text(inf, f[2], f[3], f[4], f[5], dims)
+            return _matmul_text(inf, *f[1:], dims)
         m = _MATMUL.search(message)
         lesson = "`@` needs the left operand's last size to equal the right operand's first size"
         if m and (m.group(1), m.group(2)) == ("1", "0"):
