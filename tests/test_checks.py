@@ -240,7 +240,7 @@ def test_exception_shows_the_learners_line():
         return np.tanh(W_n @ x + b_n)
 
     r = checks.check_learn_gate(learn_gate)
-    assert "raised ValueError: matmul" in r.message
+    assert "raised ValueError" in r.message and "gufunc" not in r.message
     assert "return np.tanh(W_n @ x + b_n)" in r.message
     assert "lstm_course" not in r.message and "outcome.py" not in r.message
     assert "case 1 of 4 (B=1, H=3, D=2)" in r.message

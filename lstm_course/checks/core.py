@@ -21,6 +21,8 @@ from ..exercises import Exercise, get_exercise
 from ..exercises.cases import case_shape, describe
 from ..gradcheck import rel_error
 from . import diagnose
+from .explain import explain, headline
+from .freshness import stale_reason
 from .outcome import normalize, run_function
 from .result import CheckResult
 
@@ -39,7 +41,9 @@ class Outcome:
     status: 'returned' | 'not_implemented' | 'raised'; value: the normalized return value
     (see lstm_course.checks.outcome.normalize); type_name: the returned object's type;
     error: 'ValueError: ...'; error_line: 'line 4: x = ...' (the learner's own line);
-    error_function: the function that line is in; mutated: argument paths changed in place.
+    error_function: the function that line is in; mutated: argument paths changed in place;
+    error_shapes: when it raised, the variables of that line's frame (name -> shape list, or a
+    type text such as 'None'); overflow: a NumPy overflow or invalid operation happened.
     """
 
     status: str
@@ -49,9 +53,13 @@ class Outcome:
     error_line: str = ""
     error_function: str = ""
     mutated: tuple = field(default_factory=tuple)
+    error_shapes: dict = field(default_factory=dict)
+    overflow: bool = False
 
     def __post_init__(self):
         self.mutated = tuple(self.mutated)
+        self.error_shapes = dict(self.error_shapes) if isinstance(self.error_shapes, dict) else {}
+        self.overflow = self.overflow is True
 
     @classmethod
     def from_dict(cls, d: dict) -> Outcome:
@@ -65,6 +73,8 @@ class Outcome:
                 "error_line",
                 "error_function",
                 "mutated",
+                "error_shapes",
+                "overflow",
             )
             if k in d
         }
@@ -79,6 +89,8 @@ class Outcome:
             error_line=self.error_line,
             error_function=self.error_function,
             mutated=list(self.mutated),
+            error_shapes=dict(self.error_shapes),
+            overflow=self.overflow,
         )
 
 
@@ -113,6 +125,9 @@ def run_check(exercise, fn, rng=None, **options) -> CheckResult:
             f"{ex.name}.",
             ex.max_score,
         )
+    stale = stale_reason(ex.name, fn)  # a failed cell left an older version behind
+    if stale:
+        return CheckResult.make(ex.name, "failed", stale, ex.max_score)
     outcomes = []
     for case in cases:
         outcome = run_learner(fn, case, ex.keyword_only)
@@ -487,8 +502,8 @@ def _where(cases, labels, k, paren=False) -> str:
     return f"{head} ({label})" if paren else f"{head}: {label}"
 
 
-def _raised_text(ex, outcome, case_where) -> str:
-    text = f"Your {ex.name} raised {outcome.error}"
+def _raised_text(ex, outcome, case_where, dims=None) -> str:
+    text = f"Your {ex.name} raised {headline(outcome.error)}"
     if outcome.error_line:
         where = (
             f" (in {outcome.error_function})"
@@ -502,7 +517,8 @@ def _raised_text(ex, outcome, case_where) -> str:
     text += f"\nin {case_where}."
     if outcome.error.startswith("SystemExit"):
         text += "\nSystemExit comes from sys.exit() or exit(): return a value instead."
-    return text
+    why = explain(outcome.error, outcome.error_line, outcome.error_shapes, dims)
+    return text + ("\n" + why if why else "")
 
 
 def judge(exercise, cases, outcomes, **options) -> CheckResult:
@@ -531,7 +547,9 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
         raise ValueError(f"judge needs one outcome per case: {n} cases, {len(outcomes)} outcomes")
     for k, o in enumerate(outcomes):
         if o.status != "returned":
-            return fail(_raised_text(ex, o, _where(cases, labels, k, paren=True)))
+            return fail(
+                _raised_text(ex, o, _where(cases, labels, k, paren=True), case_shape(cases[k]))
+            )
 
     rel = ex.tolerance.get("rel")
     expected = [normalize(_quietly(ex.reference, c)) for c in cases]
@@ -590,7 +608,8 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
                     text = f"{label} has shape {got_shape}; expected {exp_shape}" + (
                         f", i.e. {axes}" if axes else ""
                     )
-                return fail(f"{_capital(text)} ({_where(cases, labels, k)}).")
+                why = _OVERFLOW_CAUSE if kind == "nonfinite" and outcomes[k].overflow else ""
+                return fail(f"{_capital(text)} ({_where(cases, labels, k)}).{why}")
     values = [(k, p) for k, p in problems if p[0] == "value"]
     text = _value_text(ex, values, cases, labels, rel)
     insensitive = diagnose.sensitivity(
@@ -612,7 +631,29 @@ def _pass_text(ex, cases, expected, outcomes, labels, rel) -> str:
                     worst = max(worst, rel_error(o.value[key], e[key]))
         bound = "1e-10" if worst < 1e-10 else f"{rel:.0e}"
         text += f"\nEvery gradient's relative error is below {bound}."
-    return text
+    return text + _overflow_note(outcomes, labels)
+
+
+_OVERFLOW_CAUSE = (
+    "\nYour function overflowed in this case: np.exp of a large number is inf (np.exp(710) "
+    "already is), and inf / inf or inf - inf is NaN. np.tanh and the package's sigmoid "
+    "never overflow."
+)
+
+
+def _overflow_note(outcomes, labels) -> str:
+    """A note on a pass that overflowed along the way (silently right, by luck of the limit)."""
+    bad = [k for k, o in enumerate(outcomes) if getattr(o, "overflow", False)]
+    if not bad:
+        return ""
+    where = ", ".join(f"{k + 1}" for k in bad)
+    label = labels[bad[0]]
+    label = "large pre-activations" if "large pre-activations" in label else label
+    return (
+        f"\nNote: your function overflowed in case{'s' if len(bad) > 1 else ''} {where} "
+        f"({label}): np.exp(-a) overflows for a < -709; it happens to give the right "
+        "limit here, but np.tanh and the package's sigmoid never overflow."
+    )
 
 
 def _capital(text: str) -> str:
