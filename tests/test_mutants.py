@@ -15,17 +15,15 @@ These are reported, not asserted (a timed test would be flaky on a loaded machin
 
 from __future__ import annotations
 
-import ast
 import inspect
 import itertools
-import textwrap
 
 import numpy as np
 import pytest
 
 from lstm_course import concat, sigmoid, tanh
 from lstm_course.exercises import backward, cell, gates, pytorch_mapping
-from lstm_course.exercises.base import source_namespace
+from lstm_course.exercises.base import function_source, source_namespace
 from lstm_course.exercises.mutants import (
     KINDS,
     Mutant,
@@ -36,21 +34,15 @@ from lstm_course.exercises.mutants import (
     mutant_from_text,
     searcher,
     single_mutants,
+    split_function,
 )
 
 SHAPES = ((3, 4, 2, 1.0), (2, 3, 5, 1.0))  # (B, H, D, weight scale); W_u is (H, H): square
 
 
 def split(fn):
-    """(def line, body): the source of fn cut after its def line and docstring, dedented."""
-    src = getattr(fn, "__lstm_course_source__", None) or inspect.getsource(fn)
-    src = textwrap.dedent(src)
-    f = ast.parse(src).body[0]
-    lines = src.splitlines(keepends=True)
-    first = f.body[0]
-    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-    start = first.end_lineno if docstring else first.lineno - 1
-    return lines[f.lineno - 1].rstrip(), textwrap.dedent("".join(lines[start:]))
+    """(def line, body) of a reference or a catalogued mistake (kept source)."""
+    return split_function(function_source(fn))
 
 
 CASES = {
@@ -263,8 +255,13 @@ def test_two_catalogued_slips_at_once():
     quick, matches = predicates(forget_stm_and_order, cases)
     found = s.explain(matches, quick)
     assert found is not None and found.slips == 2, s.stats
-    text = found.text
-    assert "short-term memory" in text and "[STM_{t-1}, E_t]" in text or "before" in text
+    assert found.kind == ("catalogue", "catalogue")
+    names = {m.what[0]: m.kind for m in catalogue}
+    assert set(found.what) == {
+        w for w in names if "[E_t, STM_{t-1}]" in w or "scales the short-term memory" in w
+    }
+    assert found.text.startswith("2 slips: (1) you joined the inputs as [E_t, STM_{t-1}]")
+    assert ".;" not in found.text and found.text.endswith(".")
 
 
 def test_catalogue_mutants_reproduce_the_catalogue():
@@ -350,6 +347,7 @@ def test_apply_and_compose():
     both = compose(m1, m2)
     assert both is not None and apply(body, both.edits) == "y = x\nreturn y * c\n"
     assert both.what == ("a->x", "b out") and both.slips == 2 and both.text.startswith("2 slips")
+    assert compose(m2, m1) == both  # the slips in reading order, whichever comes first
     assert compose(m1, m3) is None and compose(m2, m3) is None
     # insertions at one place overlap; an insertion after a replaced span does not
     ins = Mutant(((5, 5, ".T"),), ("T",), ("transposed",))
@@ -373,6 +371,15 @@ def test_what_quotes_the_line_without_its_comment():
     assert "#" in body
     for m in single_mutants(body, ("stm", "event", "W_n", "b_n", "W_i", "b_i")):
         assert "#" not in m.what[0] and "the new information, in" not in m.what[0]
+
+
+def test_split_function():
+    def_line, body = split_function(function_source(gates.learn_gate))
+    assert def_line == "def learn_gate(stm, event, W_n, b_n, W_i, b_i):"
+    assert body.startswith("x = concat(stm, event)") and '"""' not in body
+    assert split_function("def f(a):\n    return a\n") == ("def f(a):", "return a\n")
+    with pytest.raises(ValueError):
+        split_function("def f(a,\n      b):\n    return a\n")
 
 
 def test_searcher_is_cached_and_uses_the_def_line_for_arguments():

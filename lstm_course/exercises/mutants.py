@@ -27,6 +27,7 @@ import difflib
 import inspect
 import io
 import re
+import textwrap
 import time
 import tokenize
 import warnings
@@ -42,6 +43,7 @@ __all__ = [
     "apply",
     "build",
     "mutant_from_text",
+    "split_function",
     "MutantSearch",
     "searcher",
 ]
@@ -153,8 +155,10 @@ class Mutant:
         """The sentences for the learner: one slip as is, several numbered."""
         if len(self.what) == 1:
             return self.what[0]
-        return f"{len(self.what)} slips: " + "; ".join(
-            f"({n}) {w}" for n, w in enumerate(self.what, 1)
+        return (
+            f"{len(self.what)} slips: "
+            + "; ".join(f"({n}) {w.rstrip('.')}" for n, w in enumerate(self.what, 1))
+            + "."
         )
 
     def source(self, body: str) -> str:
@@ -174,6 +178,8 @@ def compose(a: Mutant, b: Mutant) -> Mutant | None:
         for y in b.edits:
             if _overlap(x, y):
                 return None
+    if b.edits and (not a.edits or b.edits[0] < a.edits[0]):
+        a, b = b, a  # the slips in reading order
     return Mutant(tuple(sorted(a.edits + b.edits)), a.what + b.what, a.kind + b.kind)
 
 
@@ -724,6 +730,35 @@ def build(def_line: str, body: str, namespace: dict, *, _globals: dict | None = 
     return fn
 
 
+def split_function(source: str) -> tuple[str, str]:
+    """(def line, body) of a function's source: the body dedented, without the docstring.
+
+    E.g. for a reference: split_function(base.function_source(ex.reference)); for a catalogued
+    mistake: split_function(base.function_source(mistake.fn)). The def line must be one line.
+    """
+    source = textwrap.dedent(source)
+    f = ast.parse(source).body[0]
+    if not isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) or f.decorator_list:
+        raise ValueError("not a plain function definition")
+    lines = source.splitlines(keepends=True)
+    first = f.body[0]
+    docstring = (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    )
+    if docstring and len(f.body) > 1:
+        start = first.end_lineno
+    else:
+        start = first.lineno - 1
+    if start < f.lineno:
+        raise ValueError("the body starts on the def line")
+    def_line = lines[f.lineno - 1].rstrip()
+    if not _strip_comment(def_line).rstrip().endswith(":"):
+        raise ValueError("the def line spans several lines")
+    return def_line, textwrap.dedent("".join(lines[start:]))
+
+
 def _arg_names(def_line: str) -> tuple[str, ...]:
     tree = ast.parse(def_line.strip().rstrip(":") + ": pass")
     a = tree.body[0].args
@@ -1084,9 +1119,18 @@ def _same(a, b) -> bool:
         return a is b
     try:
         a, b = np.asarray(a), np.asarray(b)
-        return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
+        if a.shape != b.shape:
+            return False
+        if a.dtype.kind not in "biufc" or b.dtype.kind not in "biufc":
+            return bool(np.all(a == b))
+        if a.size == 0 or np.array_equal(a, b):
+            return True
+        # np.allclose's meaning (rtol 1e-9, atol 1e-12), by the largest difference: cheaper
+        with np.errstate(all="ignore"):
+            gap = np.abs(a - b) - 1e-9 * np.abs(b)
+        return bool(np.nanmax(gap) <= 1e-12) and bool(np.all(np.isnan(a) == np.isnan(b)))
     except (TypeError, ValueError):
-        return a == b
+        return False
 
 
 def _holds(predicate, fn) -> bool:
