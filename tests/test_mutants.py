@@ -518,3 +518,28 @@ def test_as_the_judge_would_call_it(name, learner, kinds):
     )
     assert found is not None, search.stats
     assert found.kind == kinds, found.what
+
+
+def test_a_pair_in_a_capped_body():
+    """lstm_cell has ~8,000 pairs, 1000 are tried: kinds take turns, so two argument swaps
+    (forget_gate(stm, ltm, ...) and learn_gate(event, stm, ...)) are among them."""
+    def_line, body = split(cell.lstm_cell)
+    ns = source_namespace()
+    wrong = body.replace("forget_gate(ltm, stm,", "forget_gate(stm, ltm,").replace(
+        "learn_gate(stm, event,", "learn_gate(event, stm,"
+    )
+    learner = build(def_line, wrong, ns)
+    cases = cell.cell_cases(np.random.default_rng(2), shapes=SHAPES)
+    outs = [learner(**c) for c in cases]
+
+    def matches(f):
+        return all(
+            all(np.allclose(a, b) for a, b in zip(f(**c), o, strict=True))
+            for c, o in zip(cases, outs, strict=True)
+        )
+
+    s = MutantSearch(def_line, body, ns)
+    found = s.explain(matches, probe=lambda f: f(**cases[0]))
+    assert found is not None and found.kind == ("args_swapped", "args_swapped"), s.stats
+    assert "learn_gate" in found.what[0] and "forget_gate" in found.what[1]
+    assert s.stats["pairs_tried"] < s.max_pairs

@@ -1022,12 +1022,13 @@ class MutantSearch:
 
     def pairs(self, last: Iterable[int] = ()) -> Iterator[Mutant]:
         """Composable pairs of catalogue mutants and singles, each pair once, ordered by the sum
-        of the two's places in the list: catalogue, singles (commonest kinds first), then the
-        singles in `last` (e.g. those that crashed or changed nothing on the first case)."""
+        of the two's places in the list: catalogue, singles (one of each kind in turn, commonest
+        kinds first, so that a capped search still pairs every kind), then the singles in `last`
+        (e.g. those that crashed or changed nothing on the first case)."""
         last = [k for k in dict.fromkeys(last) if 0 <= k < len(self.singles)]
         skip = set(last)
         items = list(self.catalogue)
-        items += [m for k, m in enumerate(self.singles) if k not in skip]
+        items += _round_robin([m for k, m in enumerate(self.singles) if k not in skip])
         items += [self.singles[k] for k in last]
         n, seen = len(items), set()
         for total in range(1, 2 * n - 2):
@@ -1159,6 +1160,18 @@ def _same(a, b) -> bool:
         return bool(np.nanmax(gap) <= 1e-12) and bool(np.all(np.isnan(a) == np.isnan(b)))
     except (TypeError, ValueError):
         return False
+
+
+def _round_robin(mutants: Sequence[Mutant]) -> list[Mutant]:
+    """The mutants reordered: the first of each kind (in KINDS order), the second of each, ..."""
+    by_kind: dict[str, list[Mutant]] = {}
+    for m in mutants:
+        by_kind.setdefault(m.kind[0], []).append(m)
+    queues = [by_kind[k] for k in sorted(by_kind, key=lambda k: _RANK.get(k, len(KINDS)))]
+    out = []
+    for n in range(max((len(q) for q in queues), default=0)):
+        out += [q[n] for q in queues if n < len(q)]
+    return out
 
 
 def _holds(predicate, fn) -> bool:
