@@ -52,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "KINDS",
     "Mutant",
     "single_mutants",
     "compose",
