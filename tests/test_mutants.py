@@ -24,9 +24,9 @@ import itertools
 import numpy as np
 import pytest
 
+import lstm_course
 from lstm_course import concat, sigmoid, tanh
-from lstm_course.exercises import backward, cell, gates, pytorch_mapping
-from lstm_course.exercises.base import function_source, source_namespace
+from lstm_course.exercises import EXERCISES, backward, cell, gates, pytorch_mapping
 from lstm_course.exercises.mutants import (
     KINDS,
     Mutant,
@@ -43,6 +43,25 @@ from lstm_course.exercises.mutants import (
 SHAPES = ((3, 4, 2, 1.0), (2, 3, 5, 1.0))  # (B, H, D, weight scale); W_u is (H, H): square
 
 
+def function_source(fn):
+    """The answer as the learner writes it (def line and marked body) for a package function
+    that an exercise grades; a mistake's or mutant's kept source otherwise."""
+    ex = EXERCISES.get(fn.__name__)
+    if ex is not None and fn is ex.fn:
+        return ex.solution_source()
+    kept = getattr(fn, "__lstm_course_source__", None)
+    return kept if kept is not None else inspect.getsource(fn)
+
+
+def source_namespace():
+    """The names the package's answers use (np, concat, sigmoid, tanh, the gates, LSTMParams)."""
+    ns = {}
+    for module in (lstm_course.gates, lstm_course.cell, lstm_course.sequence):
+        ns.update(vars(module))
+    ns.update(vars(lstm_course.pytorch_layout))
+    return ns
+
+
 def split(fn):
     """(def line, body) of a reference or a catalogued mistake (kept source)."""
     return split_function(function_source(fn))
@@ -55,10 +74,10 @@ CASES = {
     "use_gate": gates.use_cases,
 }
 REFS = {
-    "learn_gate": gates.learn_gate,
-    "forget_gate": gates.forget_gate,
-    "remember_gate": gates.remember_gate,
-    "use_gate": gates.use_gate,
+    "learn_gate": lstm_course.gates.learn_gate,
+    "forget_gate": lstm_course.gates.forget_gate,
+    "remember_gate": lstm_course.gates.remember_gate,
+    "use_gate": lstm_course.gates.use_gate,
 }
 
 
@@ -96,9 +115,10 @@ def explain(name, learner, catalogue=()):
 
 
 def catalogue_of(exercise):
-    _, body = split(exercise.reference)
+    _, body = split(exercise.fn)
     return tuple(
-        mutant_from_text(body, split(m.fn)[1], m.diagnosis, "catalogue") for m in exercise.mistakes
+        mutant_from_text(body, split(exercise.mistake_fn(m))[1], m.diagnosis, "catalogue")
+        for m in exercise.mistakes
     )
 
 
@@ -270,7 +290,7 @@ def test_two_catalogued_slips_at_once():
 def test_catalogue_mutants_reproduce_the_catalogue():
     """mutant_from_text turns each catalogued mistake into edits of the body, exactly."""
     for exercise in (gates.LEARN_GATE, gates.FORGET_GATE, gates.REMEMBER_GATE, gates.USE_GATE):
-        def_line, body = split(exercise.reference)
+        def_line, body = split(exercise.fn)
         for mistake, m in zip(exercise.mistakes, catalogue_of(exercise), strict=True):
             assert apply(body, m.edits) == split(mistake.fn)[1], mistake.name
             assert m.what == (mistake.diagnosis,) and m.kind == ("catalogue",)
@@ -321,7 +341,7 @@ def test_no_single_is_a_no_op(name):
 
 def test_a_rewrite_is_not_a_mutant():
     """`i_t * N_t` is the same function as the lesson's `N_t * i_t`: no single writes it."""
-    def_line, body = split(gates.learn_gate)
+    def_line, body = split(lstm_course.gates.learn_gate)
     rewritten = body.replace("return N_t * i_t", "return i_t * N_t")
     assert rewritten != body
     texts = {apply(body, m.edits) for m in single_mutants(body, ("stm", "event"))}
@@ -331,7 +351,12 @@ def test_a_rewrite_is_not_a_mutant():
 def test_single_mutant_counts():
     """The number of singles per body (kept small: the pairs grow with its square)."""
     counts = {}
-    for fn in (*REFS.values(), cell.lstm_cell, cell.lstm_forward, backward.lstm_cell_backward):
+    for fn in (
+        *REFS.values(),
+        lstm_course.cell.lstm_cell,
+        lstm_course.sequence.lstm_forward,
+        lstm_course.cell.lstm_cell_backward,
+    ):
         def_line, body = split(fn)
         counts[fn.__name__] = len(single_mutants(body, list(inspect.signature(fn).parameters)))
     assert counts["remember_gate"] == 6
@@ -370,14 +395,14 @@ def test_build_compiles_with_a_copy_of_the_namespace():
 
 
 def test_what_quotes_the_line_without_its_comment():
-    def_line, body = split(gates.learn_gate)
+    def_line, body = split(lstm_course.gates.learn_gate)
     assert "#" in body
     for m in single_mutants(body, ("stm", "event", "W_n", "b_n", "W_i", "b_i")):
         assert "#" not in m.what[0] and "the new information, in" not in m.what[0]
 
 
 def test_split_function():
-    def_line, body = split_function(function_source(gates.learn_gate))
+    def_line, body = split_function(function_source(lstm_course.gates.learn_gate))
     assert def_line == "def learn_gate(stm, event, W_n, b_n, W_i, b_i):"
     assert body.startswith("x = concat(stm, event)") and '"""' not in body
     assert split_function("def f(a):\n    return a\n") == ("def f(a):", "return a\n")
@@ -386,7 +411,7 @@ def test_split_function():
 
 
 def test_searcher_is_cached_and_uses_the_def_line_for_arguments():
-    def_line, body = split(gates.forget_gate)
+    def_line, body = split(lstm_course.gates.forget_gate)
     ns = source_namespace()
     s1 = searcher(def_line, body, ns)
     assert searcher(def_line, body, dict(ns)) is s1
@@ -398,12 +423,15 @@ def test_fast_functions_agree_with_real_ones():
     the same exception type), for every single of the bigger bodies and some pairs."""
     rng = np.random.default_rng(3)
     exercises = [
-        (cell.lstm_cell, cell.cell_cases(rng, shapes=SHAPES[:1])[0]),
-        (cell.lstm_cell, cell.cell_cases(rng, variant="standard", shapes=SHAPES[:1])[0]),
-        (cell.lstm_forward, cell.forward_cases(rng)[0]),
-        (backward.lstm_cell_backward, backward.backward_cases(rng, shapes=SHAPES[:1])[0]),
-        (pytorch_mapping.params_from_pytorch, pytorch_mapping.pytorch_cases(rng)[0]),
-        (gates.use_gate, cases_for("use_gate")[0]),
+        (lstm_course.cell.lstm_cell, cell.cell_cases(rng, shapes=SHAPES[:1])[0]),
+        (
+            lstm_course.cell.lstm_cell,
+            cell.cell_cases(rng, variant="standard", shapes=SHAPES[:1])[0],
+        ),
+        (lstm_course.sequence.lstm_forward, cell.forward_cases(rng)[0]),
+        (lstm_course.cell.lstm_cell_backward, backward.backward_cases(rng, shapes=SHAPES[:1])[0]),
+        (lstm_course.pytorch_layout.params_from_pytorch, pytorch_mapping.pytorch_cases(rng)[0]),
+        (lstm_course.gates.use_gate, cases_for("use_gate")[0]),
     ]
     ns = source_namespace()
     for ref, case in exercises:
@@ -445,7 +473,7 @@ def _nested_equal(a, b):
 
 def test_backward_single_slip():
     """The biggest body: a slip in the chain rule is found (dict output, a loop, a branch)."""
-    ref = backward.lstm_cell_backward
+    ref = lstm_course.cell.lstm_cell_backward
     def_line, body = split(ref)
     assert 'grads["ltm"] = dkept * f' in body
     wrong = build(
@@ -471,7 +499,7 @@ def test_backward_single_slip():
 
 def test_pair_cap_is_respected():
     """A wrong answer no pair explains: every single, then at most max_pairs pairs."""
-    def_line, body = split(backward.lstm_cell_backward)
+    def_line, body = split(lstm_course.cell.lstm_cell_backward)
     cases = backward.backward_cases(np.random.default_rng(5), shapes=SHAPES[:1])
     s = MutantSearch(def_line, body, source_namespace(), max_pairs=50)
 
@@ -502,9 +530,9 @@ def test_as_the_judge_would_call_it(name, learner, kinds):
     cases = ex.make_cases()
     outcomes = [run_learner(learner, c) for c in cases]
     rel = ex.tolerance.get("rel")
-    def_line, body = split_function(function_source(ex.reference))
+    def_line, body = split_function(function_source(ex.fn))
     catalogue = [
-        mutant_from_text(body, split_function(function_source(m.fn))[1], m.diagnosis)
+        mutant_from_text(body, split_function(function_source(ex.mistake_fn(m)))[1], m.diagnosis)
         for m in ex.mistakes_for()
     ]
     search = searcher(def_line, body, source_namespace(), catalogue=catalogue)
@@ -526,7 +554,7 @@ def test_as_the_judge_would_call_it(name, learner, kinds):
 def test_a_pair_in_a_capped_body():
     """lstm_cell has ~8,000 pairs, 1000 are tried: kinds take turns, so two argument swaps
     (forget_gate(stm, ltm, ...) and learn_gate(event, stm, ...)) are among them."""
-    def_line, body = split(cell.lstm_cell)
+    def_line, body = split(lstm_course.cell.lstm_cell)
     ns = source_namespace()
     wrong = body.replace("forget_gate(ltm, stm,", "forget_gate(stm, ltm,").replace(
         "learn_gate(stm, event,", "learn_gate(event, stm,"

@@ -18,9 +18,14 @@ from __future__ import annotations
 
 import itertools
 
+from ..exercises import mutants
 from ..exercises.base import apply_spans, build_function
 
-__all__ = ["compositions", "edits_of_answer", "sensitivity"]
+__all__ = ["compositions", "edits_of_answer", "sensitivity", "TIME_BUDGET"]
+
+# seconds the search for edits may take (the feedback must come within a second on a 2-core
+# machine); only the biggest bodies' pair searches ever get near it
+TIME_BUDGET = 0.5
 
 
 def _combined_fn(ex, mistakes):
@@ -52,18 +57,18 @@ def compositions(ex, mistakes, reproduces) -> str | None:
 
 
 def edits_of_answer(ex, mistakes, reproduces, quick) -> str | None:
-    """One or two small edits of the answer's body that reproduce the learner's output."""
-    try:
-        from ..exercises import mutants
-    except ImportError:  # pragma: no cover - the module is part of the package
+    """One or two small edits of the answer's body (a known mistake may be one of them) that
+    reproduce the learner's output (lstm_course.exercises.mutants)."""
+    catalogue = [mutants.Mutant(m.spans(ex.body), (m.diagnosis,), ("catalogue",)) for m in mistakes]
+    search = mutants.searcher(ex.def_line, ex.body, ex.namespace, catalogue=catalogue)
+    found = search.explain(reproduces, quick, time_budget=TIME_BUDGET)
+    if found is None:
         return None
-    found = mutants.explain(ex, mistakes, reproduces, quick)
-    if not found:
-        return None
-    if len(found) == 1:
-        return f"Your output is the answer with one change: {found[0]}."
-    lines = "\n".join(f"  {k}. {_capital(w)}" for k, w in enumerate(found, 1))
-    return f"Your output is the answer with {len(found)} changes:\n{lines}"
+    what = [_capital(w.rstrip(".")) for w in found.what]
+    if len(what) == 1:
+        return f"Your output is the answer with one slip: {what[0][:1].lower() + what[0][1:]}."
+    lines = "\n".join(f"  {k}. {w}." for k, w in enumerate(what, 1))
+    return f"Your output is the answer with {len(what)} slips:\n{lines}"
 
 
 def sensitivity(cases, outcomes, expected, same) -> str | None:
@@ -91,11 +96,12 @@ def sensitivity(cases, outcomes, expected, same) -> str | None:
             extra.append(name)
     parts = []
     if ignored:
+        one = len(ignored) == 1
         parts.append(
-            f"Your output does not change when {_names(ignored)} change"
-            f"{'s' if len(ignored) == 1 else ''}, but the answer depends on "
-            f"{'it' if len(ignored) == 1 else 'them'}: is {_names(ignored)} used, and used "
-            "where the equation has it?"
+            f"Your output does not change when {_names(ignored)} change{'s' if one else ''}, "
+            f"but the answer depends on {'it' if one else 'them'}: "
+            f"{'is it' if one else 'are they'} used, and used where the equation has "
+            f"{'it' if one else 'them'}?"
         )
     if extra:
         parts.append(
