@@ -593,8 +593,11 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     def reproduces(fn):
         return quick(fn) and _reproduces(ex, fn, cases, outcomes, rel)
 
-    text = diagnose.compositions(ex, mistakes, reproduces) or diagnose.edits_of_answer(
-        ex, mistakes, reproduces, quick
+    text = (
+        diagnose.compositions(ex, mistakes, reproduces)
+        or diagnose.inner_mistakes(ex, reproduces, ex.resolve_options(**options).get("variant"))
+        or diagnose.edits_of_answer(ex, mistakes, reproduces, quick)
+        or diagnose.scaled(expected, outcomes, getattr(cases, "n_base", len(cases)))
     )
     if text:
         return fail(text)

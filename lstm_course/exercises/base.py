@@ -79,7 +79,7 @@ def learner_def_line(fn: Callable, body: str | None = None) -> str:
     return f"def {fn.__name__}({text}):"
 
 
-_BUILT: dict[tuple[str, str, int], Callable] = {}
+_BUILT: dict[tuple[str, str, int], tuple[Callable, dict]] = {}
 
 
 def build_function(def_line: str, body: str, namespace: dict, label: str) -> Callable:
@@ -88,9 +88,8 @@ def build_function(def_line: str, body: str, namespace: dict, label: str) -> Cal
     The source stays readable in tracebacks (registered with linecache under ``label``).
     """
     key = (def_line, body, id(namespace))
-    fn = _BUILT.get(key)
-    if fn is not None:
-        return fn
+    if key in _BUILT:
+        return _BUILT[key][0]
     src = def_line + "\n" + textwrap.indent(body, "    ")
     filename = f"<lstm_course {label}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(keepends=True), filename)
@@ -98,7 +97,7 @@ def build_function(def_line: str, body: str, namespace: dict, label: str) -> Cal
     exec(compile(src, filename, "exec"), ns)  # noqa: S102 - the package's own text
     fn = ns[def_line.split()[1].split("(")[0]]
     fn.__lstm_course_source__ = src
-    _BUILT[key] = fn
+    _BUILT[key] = (fn, namespace)  # the namespace kept alive: its id stays unique in the key
     return fn
 
 

@@ -24,7 +24,15 @@ def weight(rng, rows, cols, scale=1.0):
 
 
 def bias(rng, n, scale=1.0):
-    """Clearly non-zero biases, so that leaving one out always shows."""
+    """Clearly non-zero biases, so that leaving one out always shows.
+
+    In the saturated case (scale >= LARGE) the biases alternate in sign with magnitudes of
+    about LARGE, so every gate has pre-activations beyond +709 AND below -709: where
+    np.exp(a) and np.exp(-a) overflow.
+    """
+    if scale >= LARGE:
+        signs = np.where(np.arange(n) % 2 == 0, 1.0, -1.0) * rng.choice([-1.0, 1.0])
+        return signs * rng.uniform(2.2, 2.6, size=n) * scale
     return rng.choice([-1.0, 1.0], size=n) * rng.uniform(0.3, 1.0, size=n) * max(1.0, scale / 5)
 
 

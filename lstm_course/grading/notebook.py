@@ -342,7 +342,7 @@ def _run_variant(run, ex, rng, options):
         nonce=secrets.token_hex(6),
         name=name,
         refs=exercise_refs(ex),
-        cases_payload=transport.pack(cases, cases_nonce),
+        cases_payload=transport.pack(list(cases), cases_nonce),
         cases_nonce=cases_nonce,
         out_nonce=out_nonce,
         keyword_only=getattr(ex, "keyword_only", ("variant",)),
