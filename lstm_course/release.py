@@ -36,11 +36,10 @@ __all__ = [
     "sync_answers",
 ]
 
-from .exercises.base import BEGIN, END
+from .exercises.base import BEGIN, END, STUB_MESSAGE
 
 MD_REGION = re.compile(r"<!--\s*BEGIN SOLUTION\s*-->.*?<!--\s*END SOLUTION\s*-->", re.S)
 MD_STUB = "*Your answer here.*"
-STUB_MESSAGE = "not attempted yet: replace this line with your code"
 KEEP_CELL_METADATA = ("tags",)
 KEEP_NB_METADATA = ("kernelspec", "language_info", "lstm_course")
 

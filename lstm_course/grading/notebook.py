@@ -68,18 +68,31 @@ def invalid_rows(sub) -> list[Row]:
     ]
 
 
-def exercise_refs(exercise) -> list[tuple[str, str]]:
-    """(module, function) pairs the learner's function must not call: every package function
-    that holds a marked answer, except the ones the exercise's own answer calls (the
-    building blocks the lesson hands over, e.g. the gates for lstm_cell)."""
-    from ..answer_free import marked_functions
-
-    called = {
+def _calls(body: str) -> set[str]:
+    return {
         n.func.id
-        for n in ast.walk(ast.parse(exercise.body))
+        for n in ast.walk(ast.parse(body))
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
     }
-    return [(mod, name) for mod, name in marked_functions() if name not in called]
+
+
+def exercise_refs(exercise) -> list[tuple[str, str]]:
+    """(module, function) pairs the learner's function must not call: every package function
+    that holds a marked answer, except the building blocks the exercise's answer calls,
+    directly or through the exercises it calls (lstm_forward -> lstm_cell -> the gates)."""
+    from ..answer_free import marked_functions
+    from ..exercises import EXERCISES
+
+    if exercise.body is None:  # the answer-free build: there is no answer to call
+        return []
+    allowed, todo = set(), [exercise.body]
+    while todo:
+        for name in _calls(todo.pop()) - allowed:
+            allowed.add(name)
+            inner = EXERCISES.get(name)
+            if inner is not None and inner.body is not None:
+                todo.append(inner.body)
+    return [(mod, name) for mod, name in marked_functions() if name not in allowed]
 
 
 def _clip(text: str, n: int = 300) -> str:
