@@ -1,6 +1,6 @@
 """Widgets for notebooks 07 and 08: the constant error carousel and the adding problem's gates.
 
-Thin shells: the maths lives in lstm_course.memory and lstm_course.adding (plots there too).
+Thin shells: the maths lives in lstm_course.carousel and lstm_course.adding (plots there too).
 Each factory returns an ipywidgets.interactive whose .result is a dict of what was shown.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from ..memory import forget_factor, gradient_vs_lag, memory_length, plot_carousel
+from ..carousel import forget_factor, gradient_vs_lag, memory_length, plot_carousel
 from ._common import fslider, interactive, islider, show
 
 __all__ = ["carousel_widget", "forget_activity_widget"]
