@@ -246,6 +246,7 @@ def cmd_execute(args) -> int:
 
 def cmd_grade(args) -> int:
     from .grading.engine import grade_paths
+    from .grading.gradebook import NotAGradebook
     from .grading.notebook import Limits
     from .grading.submissions import MissingPath
     from .grading.summary import summary_text
@@ -265,7 +266,7 @@ def cmd_grade(args) -> int:
             feedback_dir=args.feedback,
             progress=not args.no_progress,
         )
-    except MissingPath as exc:
+    except (MissingPath, NotAGradebook) as exc:
         raise CLIError(str(exc)) from None
     except KeyboardInterrupt:
         print(
@@ -277,10 +278,14 @@ def cmd_grade(args) -> int:
     if not run.n_submissions:
         print("no notebooks found (nothing to grade)", file=sys.stderr)
     if not args.quiet:
-        print(summary_text(run.rows, run.n_submissions))
+        # this run's submissions only (the gradebook may hold earlier batches too)
+        ids = {*run.graded, *run.from_cache, *run.invalid}
+        print(summary_text([r for r in run.rows if r["submission"] in ids], run.n_submissions))
+        kept = len({r["submission"] for r in run.rows} - ids)
         print(
             f"\n{len(run.graded)} graded, {len(run.from_cache)} from the cache, "
             f"{len(run.invalid)} invalid, in {run.seconds:.1f} s; gradebook: {out}"
+            + (f" (also holds {kept} earlier submission(s), kept)" if kept else "")
         )
     return 0
 
