@@ -121,6 +121,13 @@ def test_layouts_give_ids_students_and_assignments(klass, monkeypatch, args, wan
     assert ids(find_submissions([str(klass / a) for a in args])) == want
 
 
+def test_deeper_paths_use_the_last_two_folders(tmp_path):
+    touch(tmp_path / "term/2026/ann/hw3/07_backprop_through_time.ipynb")
+    assert ids(find_submissions([tmp_path / "term"])) == [
+        ("2026/ann/hw3/07_backprop_through_time.ipynb", "ann", "hw3")
+    ]
+
+
 def test_ids_do_not_depend_on_the_current_folder(klass, monkeypatch):
     monkeypatch.chdir(klass / "flat")
     assert [f.sub_id for f in find_submissions(["../bystudent", "."])] == [
@@ -289,6 +296,7 @@ def test_nbgrader_class_graded_in_two_batches_into_one_gradebook(tmp_path):
     assert {r["status"] for r in first} <= graded and {r["exercise"] for r in first} == {N}
     proc = grade("batch2")
     assert "1 earlier submission(s), kept" in proc.stdout
+    assert "3 submission(s), 3 row(s)" in proc.stdout  # the summary: this run's only
     # bob's and carol's files are alice's bytes: their rows come from her cache entry, each
     # under its own id and student
     assert "0 graded, 2 from the cache, 1 invalid" in proc.stdout
