@@ -42,12 +42,14 @@ def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
     """`plt.subplots` for a widget: a figure of its own, OUTSIDE pyplot. Returns (fig, axes).
 
     A widget update can run on any of ipykernel 7's threads (the main thread, or the subshell
-    that JupyterLab 4 sends widget messages to), and pyplot's state is global: an IPython
-    ``post_execute`` hook running on another thread (pyplot's ``draw_all``, the inline backend's
-    ``flush_figures``, which shows and closes EVERY pyplot figure) drew this figure while the
-    update was still drawing it, on the same Agg renderer, and the update's PNG came out blank
-    (the first slider move of notebook 07's carousel, every time). A figure that pyplot does not
-    know about is drawn by nobody else. Keyword arguments: ``figsize`` and ``layout`` go to the
+    that JupyterLab 4 sends widget messages to), and pyplot's state is global. The `comm`
+    package fires IPython's ``post_execute`` hooks after EVERY widget message, on the thread
+    that handled it: pyplot's ``draw_all`` and the inline backend's ``flush_figures`` (which
+    shows and closes every pyplot figure). On the first slider move of notebook 07's carousel
+    (run on the main thread) a message handled on the subshell meanwhile drew the update's
+    pyplot figure on the same Agg renderer (``canvas.draw`` clears it first), and the update's
+    PNG came out blank, every time. A figure that pyplot does not know about is drawn by nobody
+    else. Keyword arguments: ``figsize`` and ``layout`` go to the
     Figure, the rest to `Figure.subplots` (``sharex``, ``gridspec_kw``, ...)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

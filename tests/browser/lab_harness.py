@@ -7,7 +7,11 @@ notebook in its own page, runs all cells, and collects every problem a learner w
 
 - an error output (a traceback in a cell, or inside an Output widget),
 - a widget that does not render ("Loading widget...", "Error displaying widget", invisible),
-- a slider whose movement does not change any displayed output (image or text),
+- a widget whose slider (one per widget is moved) does not change what it displays,
+- a widget plot that is not drawn, after the run or after the slider move: the PNG in the
+  widget's <img> is decoded and must show ink, coloured data and several colours across the
+  image, and not much less than before the move (`plot_problem`; a blank image, axes without
+  their data, a half-rendered canvas fail),
 - a traceback in the kernel's log (an ``.observe`` callback that raises outside an Output
   widget only shows up there),
 - an error in the browser console or an uncaught page error (minus `CONSOLE_ALLOW`).
@@ -565,17 +569,21 @@ JS_WIDGET_IMAGES = """
 #
 # A slider move that REPLACES the plot with a blank image (or one with axes but no data) still
 # changes the output, so "something changed" is not enough: the harness decodes every PNG shown
-# in a widget view and asks for a drawn plot. Measured on the course's plots: ink (pixels off the
-# background) 4-30 % of the image, thousands of coloured pixels (every course plot draws its data
-# in colour), ink across the whole image. A blank PNG has no ink; a figure with axes, ticks and
-# labels but no data has grey ink only; a half-rendered canvas leaves a band without ink.
+# in a widget view and asks for a drawn plot. Its data is what axes alone never have: coloured
+# pixels, or "thick" ink (pixels whose 3x3 neighbourhood is all ink: bars, lines of 2 pt and
+# more; text, spines, ticks and grid lines are thinner). Measured at the inline backend's 100 dpi:
+# the course's widget plots have ink on 4-20 % of the image and 670-32000 thick pixels (00's
+# plot is black only); figures with axes, ticks, labels and titles but no data had 11-82 thick
+# and no coloured pixels. A blank PNG has no ink; a half-rendered canvas leaves a band without
+# ink. (A plot whose data is only thin black or grey lines would be taken for empty axes.)
 PLOT_MIN_INK = 0.01  # fraction of pixels off the background
-PLOT_MIN_COLOURED = 150  # pixels whose channels differ by > COLOURED_SPREAD (data, not axes)
+PLOT_MIN_COLOURED = 150  # pixels whose channels differ by > COLOURED_SPREAD
 COLOURED_SPREAD = 60
+PLOT_MIN_THICK = 300  # pixels whose 3x3 neighbourhood is all ink
 PLOT_MIN_COLOURS = 6  # distinct colours among the ink (quantised to 16 levels per channel)
 PLOT_MIN_SPAN = 0.6  # fraction of rows (and of columns) holding ink
 PLOT_MIN_SIZE_VS_BEFORE = 0.6  # width, height: at least this much of the same widget's last plot
-PLOT_MIN_COLOURED_VS_BEFORE = 0.1
+PLOT_MIN_DATA_VS_BEFORE = 0.1  # coloured or thick pixels, of the same widget's last plot
 
 
 @dataclass
@@ -584,14 +592,19 @@ class PlotStats:
     height: int
     ink: float
     coloured: int
+    thick: int
     colours: int
     row_span: float
     col_span: float
 
+    @property
+    def data(self) -> int:
+        return max(self.coloured, self.thick)
+
     def describe(self) -> str:
         return (
             f"{self.width}x{self.height} px, ink {100 * self.ink:.1f}%, "
-            f"{self.coloured} coloured px, {self.colours} colours, ink on "
+            f"{self.coloured} coloured px, {self.thick} thick px, {self.colours} colours, ink on "
             f"{100 * self.row_span:.0f}% of rows and {100 * self.col_span:.0f}% of columns"
         )
 
@@ -619,7 +632,7 @@ def plot_stats(png: bytes) -> PlotStats:
     rgb = rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)  # over a white page
     h, w = rgb.shape[:2]
     if h == 0 or w == 0:
-        return PlotStats(w, h, 0.0, 0, 0, 0.0, 0.0)
+        return PlotStats(w, h, 0.0, 0, 0, 0, 0.0, 0.0)
     q = (rgb // 16).astype(np.int32)
     codes = (q[..., 0] << 8) | (q[..., 1] << 4) | q[..., 2]
     values, counts = np.unique(codes, return_counts=True)
@@ -627,11 +640,16 @@ def plot_stats(png: bytes) -> PlotStats:
     bg_rgb = np.array([(bg >> 8) & 15, (bg >> 4) & 15, bg & 15], dtype=np.float32) * 16 + 8
     ink = np.abs(rgb - bg_rgb).max(axis=-1) > 40
     coloured = ink & (rgb.max(axis=-1) - rgb.min(axis=-1) > COLOURED_SPREAD)
+    thick = ink[1:-1, 1:-1].copy()  # erosion by a 3x3 square
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            thick &= ink[dy : dy + h - 2, dx : dx + w - 2]
     return PlotStats(
         width=w,
         height=h,
         ink=float(ink.mean()),
         coloured=int(coloured.sum()),
+        thick=int(thick.sum()),
         colours=int(np.unique(codes[ink]).size),
         row_span=float(ink.any(axis=1).mean()),
         col_span=float(ink.any(axis=0).mean()),
@@ -647,7 +665,8 @@ def plot_problem(stats: PlotStats, before: PlotStats | None = None) -> str | Non
         return "an empty image (0 px)"
     if stats.ink < PLOT_MIN_INK:
         return f"a blank plot ({stats.describe()})"
-    if stats.coloured < PLOT_MIN_COLOURED or stats.colours < PLOT_MIN_COLOURS:
+    no_data = stats.coloured < PLOT_MIN_COLOURED and stats.thick < PLOT_MIN_THICK
+    if no_data or stats.colours < PLOT_MIN_COLOURS:
         return f"a plot without its data, axes only? ({stats.describe()})"
     if stats.row_span < PLOT_MIN_SPAN or stats.col_span < PLOT_MIN_SPAN:
         return f"a half-drawn plot, part of the image is empty ({stats.describe()})"
@@ -660,10 +679,10 @@ def plot_problem(stats: PlotStats, before: PlotStats | None = None) -> str | Non
                 f"a plot much smaller than before the move ({stats.describe()}; "
                 f"before: {before.width}x{before.height} px)"
             )
-        if stats.coloured < PLOT_MIN_COLOURED_VS_BEFORE * before.coloured:
+        if stats.data < PLOT_MIN_DATA_VS_BEFORE * before.data:
             return (
                 f"a plot that lost its data ({stats.describe()}; "
-                f"before: {before.coloured} coloured px)"
+                f"before: {before.coloured} coloured, {before.thick} thick px)"
             )
     return None
 

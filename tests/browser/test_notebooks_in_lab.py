@@ -1,9 +1,11 @@
 """Every student notebook, run in JupyterLab in headless Chromium, the way a learner meets it.
 
 For each notebook in notebooks/: open it, run all cells, wait for the kernel to go idle, then
-no cell shows an error, every widget renders, moving one slider changes what is displayed, and
-the browser console has no error. The harness itself is tested on fixture notebooks that must
-pass (`good`) or must fail (a raising widget callback, a widget that never renders, ...).
+no cell shows an error, every widget renders, moving one slider of each widget changes what it
+displays, every widget plot is drawn (the PNG is decoded: not blank, not axes without data, not
+half-rendered; before and after the move), and the browser console has no error. The harness
+itself is tested on fixture notebooks that must pass (`good`) or must fail (a raising widget
+callback, a widget that never renders, a blank or half-drawn widget plot, ...).
 """
 
 from __future__ import annotations
