@@ -6,10 +6,8 @@ Each factory returns an ipywidgets.interactive whose .result is a dict of what w
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-
 from ..carousel import forget_factor, gradient_vs_lag, memory_length, plot_carousel
-from ._common import fslider, interactive, islider, show
+from ._common import fslider, interactive, islider, show, subplots
 
 __all__ = ["carousel_widget", "forget_activity_widget"]
 
@@ -42,7 +40,7 @@ def carousel_widget(
             f"plain RNN {out['rnn_at_T']:.1e}"
         )
         if plot:
-            fig, ax = plt.subplots(figsize=(7.5, 3.8))
+            fig, ax = subplots(figsize=(7.5, 3.8))
             plot_carousel(data, ax=ax, forget_bias=forget_bias)
             show(fig)
         return out

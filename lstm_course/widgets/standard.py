@@ -10,7 +10,7 @@ import numpy as np
 
 from ..plotting import GATE_COLOURS
 from ..sequence import lstm_forward
-from ._common import fslider, interactive, islider, show
+from ._common import fslider, interactive, islider, show, subplots
 
 __all__ = ["compare_use_gates", "plot_use_gate_comparison", "use_gate_comparison_widget"]
 
@@ -78,7 +78,7 @@ def use_gate_comparison_widget(params, events, plot: bool = True):
         diff = float(np.abs(result["difference"][0, :, unit]).max())
         print(f"unit {unit}, Events x {scale:.1f}: largest |lesson - standard| = {diff:.3f}")
         if plot:
-            fig, axes = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
+            fig, axes = subplots(2, 1, figsize=(8, 5), sharex=True)
             plot_use_gate_comparison(result, unit=unit, axes=axes)
             fig.tight_layout()
             show(fig)
