@@ -300,10 +300,15 @@ def carrying_units(activity: dict, marker: int = 0, units: int = 2) -> np.ndarra
     return np.argsort(-np.abs(contrib[marker][-1]))[:units]
 
 
-def plot_gate_activity(activity: dict, events, target: float | None = None, units: int = 2):
+def plot_gate_activity(
+    activity: dict, events, target: float | None = None, units: int = 2, subplots=None
+):
     """Three panels for one sequence: the Event (values and the two markers), the forget gate f_t
     of every unit (heat map), and, for the ``units`` units each marked value changed most, what
-    that value added to their LTM over time. Returns the figure."""
+    that value added to their LTM over time. Returns the figure.
+
+    subplots: what makes the figure (default plt.subplots; a widget passes its own, which
+    makes a figure outside pyplot, see lstm_course.widgets._common.subplots)."""
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
     from .plotting import GATE_COLOURS, gate_cmap  # noqa: PLC0415
@@ -312,7 +317,7 @@ def plot_gate_activity(activity: dict, events, target: float | None = None, unit
     T = len(events)
     marks = activity["marks"]
     f = activity["forget"]
-    fig, axes = plt.subplots(
+    fig, axes = (subplots or plt.subplots)(
         3,
         1,
         figsize=(9, 7.5),

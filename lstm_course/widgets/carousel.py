@@ -65,7 +65,7 @@ def forget_activity_widget(model, events, targets, plot: bool = True):
             f"the LSTM predicts {act['prediction']:.3f}"
         )
         if plot:
-            fig = plot_gate_activity(act, events[example], target)
+            fig = plot_gate_activity(act, events[example], target, subplots=subplots)
             show(fig)
         return dict(example=int(example), target=target, prediction=act["prediction"])
 
