@@ -136,6 +136,10 @@ def test_saturated_case_saturates():
 
 def _max_preactivation(case):
     """The largest |pre-activation| of any gate in a case (the Use gate's W_u part included)."""
+    if "h" in case and "x" in case:  # the GRU: r, z from [h, x]; the candidate's x part
+        p, hx = case["params"], lstm_course.concat(case["h"], case["x"])
+        pre = (hx @ p.W_r + p.b_r, hx @ p.W_z + p.b_z, case["x"] @ p.W_xn + p.b_xn)
+        return max(float(np.abs(a).max()) for a in pre)
     if "cache" in case:
         case = {"x": case["cache"]["x"], "params": case["cache"]["params"]}
     if "events" in case:

@@ -7,6 +7,8 @@ weights are scaled up so that the sigmoids and tanhs saturate (large pre-activat
 
 from __future__ import annotations
 
+from dataclasses import is_dataclass
+
 import numpy as np
 
 from ..params import LSTMParams
@@ -80,6 +82,9 @@ def case_shape(kwargs: dict) -> dict:
         elif "learn_out" in kwargs:
             B, H = np.shape(kwargs["learn_out"])
             out = dict(B=B, H=H)
+        elif "h" in kwargs and "x" in kwargs:  # the GRU: h (B, H), x (B, D)
+            B, D = np.shape(kwargs["x"])
+            out = dict(B=B, H=np.shape(kwargs["h"])[1], D=D)
     except Exception:  # noqa: BLE001 - a description only
         return {}
     return out
@@ -92,7 +97,7 @@ def is_large(kwargs: dict) -> bool:
         return isinstance(a, np.ndarray) and a.size and float(np.max(np.abs(a))) > limit
 
     for key, value in kwargs.items():
-        if isinstance(value, LSTMParams):
+        if isinstance(value, LSTMParams) or (is_dataclass(value) and hasattr(value, "items")):
             if any(big(a) for _, a in value.items()):
                 return True
         elif key == "cache":
