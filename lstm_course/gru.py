@@ -188,3 +188,87 @@ def gru_params_from_pytorch(weight_ih, weight_hh, bias_ih, bias_hh) -> GRUParams
         W_hn=np.ascontiguousarray(block(weight_hh, 2).T),
         b_hn=block(bias_hh, 2).copy(),
     )
+
+
+# ----------------------------------------------------------------------------- torch part:
+# which gate matters? A small ablation on the adding problem (lstm_course.adding).
+
+ABLATION_KINDS = {
+    "lstm": "LSTM",
+    "lstm_no_forget": "LSTM without a forget gate (f_t = 1)",
+    "gru": "GRU",
+}
+
+# Notebook 10's run (one seed, CPU, 1 thread): small enough for CI, see the notebook's caveats.
+ABLATION_CONFIG = dict(T=50, batch_size=64, steps=300, hidden_size=32, lr=2e-2, forget_bias=2.0)
+
+
+def AblationModel(kind: str = "lstm", hidden_size: int = 32, forget_bias: float = 2.0):
+    """An nn.LSTM, an nn.LSTM whose forget gate is fixed at 1, or an nn.GRU (batch first), and
+    a linear read-out of the last state: (B, T, 2) -> (B,).
+
+    'lstm_no_forget': the forget rows of the weights are zeroed, their bias set to 30
+    (sigmoid(30) is 1.0 in float32) and their gradients masked to zero, so f_t = 1 throughout
+    training: the LTM only ever adds (LTM_t = LTM_{t-1} + N_t * i_t, the 1997 LSTM's cell).
+    """
+    import torch  # noqa: PLC0415
+    from torch import nn  # noqa: PLC0415
+
+    if kind not in ABLATION_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(ABLATION_KINDS)}, got {kind!r}")
+    H = hidden_size
+
+    class _AblationModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.kind = kind
+            if kind == "gru":
+                self.rnn = nn.GRU(2, H, batch_first=True)
+            else:
+                self.rnn = nn.LSTM(2, H, batch_first=True)
+                f = slice(H, 2 * H)  # PyTorch's row blocks (i, f, g, o): f is the second
+                with torch.no_grad():
+                    self.rnn.bias_ih_l0[f] += forget_bias
+                if kind == "lstm_no_forget":
+                    with torch.no_grad():
+                        for name in ("weight_ih_l0", "weight_hh_l0", "bias_hh_l0"):
+                            getattr(self.rnn, name)[f] = 0.0
+                        self.rnn.bias_ih_l0[f] = 30.0
+                    for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
+                        mask = torch.ones_like(getattr(self.rnn, name))
+                        mask[f] = 0.0
+                        getattr(self.rnn, name).register_hook(lambda g, m=mask: g * m)
+            self.out = nn.Linear(H, 1)
+
+        def forward(self, events):
+            states, _ = self.rnn(events)
+            return self.out(states[:, -1]).squeeze(-1)
+
+    return _AblationModel()
+
+
+def run_ablation(kinds=tuple(ABLATION_KINDS), seed: int = 0, config: dict | None = None) -> dict:
+    """Train each kind with the same seed, batches, optimizer (Adam) and clipping (norm 1) on the
+    adding problem; -> {kind: history} (lstm_course.adding.train_adding's, with 'eval': the
+    test MSE on 512 fixed sequences every 50 steps)."""
+    import torch  # noqa: PLC0415
+
+    from .adding import adding_data, train_adding  # noqa: PLC0415
+
+    cfg = {**ABLATION_CONFIG, **(config or {})}
+    test = adding_data(512, cfg["T"], seed=10_000 + seed)
+    out = {}
+    for kind in kinds:
+        torch.manual_seed(seed)
+        model = AblationModel(kind, cfg["hidden_size"], cfg["forget_bias"])
+        out[kind] = train_adding(
+            model,
+            steps=cfg["steps"],
+            T=cfg["T"],
+            batch_size=cfg["batch_size"],
+            lr=cfg["lr"],
+            clip=1.0,
+            seed=seed,
+            eval_data=test,
+        )
+    return out
