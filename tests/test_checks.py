@@ -60,7 +60,7 @@ def test_reference_passes(name, variant):
 
 @pytest.mark.parametrize("name,variant", EX_VARIANTS)
 def test_package_implementation_passes(name, variant):
-    from lstm_course import cell, gates, gru, pytorch_layout, sequence
+    from lstm_course import cell, clipping, gates, gru, pytorch_layout, sequence
 
     fn = {
         "learn_gate": gates.learn_gate,
@@ -72,6 +72,7 @@ def test_package_implementation_passes(name, variant):
         "params_from_pytorch": pytorch_layout.params_from_pytorch,
         "lstm_cell_backward": cell.lstm_cell_backward,
         "gru_cell": gru.gru_cell,
+        "clip_by_global_norm": clipping.clip_by_global_norm,
     }[name]
     assert check(name, fn, variant).passed
 

@@ -112,6 +112,15 @@ def is_large(kwargs: dict) -> bool:
 
 def describe(kwargs: dict) -> str:
     """'B=4, H=5, D=3' (and ', saturated gates' for the large case)."""
+    if isinstance(kwargs.get("grads"), dict) and "max_norm" in kwargs:  # clipping
+        try:
+            grads = kwargs["grads"]
+            norm = float(np.linalg.norm(np.concatenate([np.ravel(g) for g in grads.values()])))
+            names = ", ".join(grads)
+            max_norm = kwargs["max_norm"]
+            return f"{len(grads)} array(s) ({names}), global norm {norm:.4g}, max_norm {max_norm:g}"
+        except Exception:  # noqa: BLE001 - a description only
+            return ""
     shape = case_shape(kwargs)
     text = ", ".join(f"{k}={v}" for k, v in shape.items())
     if is_large(kwargs):
