@@ -121,3 +121,24 @@ def test_exercise_is_the_package_function():
     assert ex.fn is gru.gru_cell and ex.notebook == "10_lstm_variants"
     assert len(ex.mistakes) >= 5
     assert ex.def_line == "def gru_cell(h, x, params):"
+
+
+def test_ablation_models_no_forget_gate_stays_at_one():
+    torch = pytest.importorskip("torch")
+    from lstm_course.adding import train_adding
+
+    torch.manual_seed(0)
+    model = gru.AblationModel("lstm_no_forget", hidden_size=4)
+    train_adding(model, steps=3, T=6, batch_size=8, lr=0.1, seed=0)
+    H = 4
+    f = slice(H, 2 * H)
+    lstm = model.rnn
+    assert torch.all(lstm.weight_ih_l0[f] == 0) and torch.all(lstm.weight_hh_l0[f] == 0)
+    assert torch.all(lstm.bias_ih_l0[f] == 30.0) and torch.all(lstm.bias_hh_l0[f] == 0)
+    assert float(torch.sigmoid(torch.tensor(30.0))) == 1.0  # f_t = 1 exactly in float32
+    assert not torch.all(lstm.weight_ih_l0[:H] == 0)  # the other gates are trained
+    for kind in ("lstm", "gru"):
+        out = gru.AblationModel(kind, hidden_size=4)(torch.zeros(2, 5, 2))
+        assert out.shape == (2,)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        gru.AblationModel("rnn")
