@@ -142,3 +142,19 @@ def test_ablation_models_no_forget_gate_stays_at_one():
         assert out.shape == (2,)
     with pytest.raises(ValueError, match="kind must be one of"):
         gru.AblationModel("rnn")
+
+
+def test_gru_params_cross_the_graders_transport():
+    """The batch grader sends cases to the learner's kernel as plain data: GRUParams travel by
+    their fields and come back as GRUParams (or as a dict when no class is given)."""
+    from lstm_course.grading import transport
+
+    p = gru.init_gru_params(2, 3, seed=0)
+    case = {"h": np.zeros((1, 3)), "x": np.ones((1, 2)), "params": p}
+    text = transport.pack([case], "n1")
+    (back,) = transport.unpack(text, "n1", make_params={"GRUParams": gru.GRUParams})
+    assert isinstance(back["params"], gru.GRUParams)
+    for name, value in p.items():
+        np.testing.assert_array_equal(getattr(back["params"], name), value)
+    (plain,) = transport.unpack(text, "n1")
+    assert set(plain["params"]) == set(p.names())
