@@ -118,7 +118,8 @@ def describe(kwargs: dict) -> str:
             norm = float(np.linalg.norm(np.concatenate([np.ravel(g) for g in grads.values()])))
             names = ", ".join(grads)
             max_norm = kwargs["max_norm"]
-            return f"{len(grads)} array(s) ({names}), global norm {norm:.4g}, max_norm {max_norm:g}"
+            arrays = "1 array" if len(grads) == 1 else f"{len(grads)} arrays"
+            return f"{arrays} ({names}), global norm {norm:.4g}, max_norm {max_norm:g}"
         except Exception:  # noqa: BLE001 - a description only
             return ""
     shape = case_shape(kwargs)
