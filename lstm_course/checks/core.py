@@ -505,7 +505,7 @@ def _mutation_text(outcomes, ex) -> str:
     return (
         f"Your {ex.name} changed its argument {names} in place (e.g. with `*=`, `+=` or "
         "an assignment into it); the caller's arrays must stay as they were: compute into a "
-        "new array instead (`ltm * f_t`, not `ltm *= f_t`)."
+        "new array instead (`out = a * b`, not `a *= b`)."
     )
 
 
@@ -550,8 +550,10 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     outcomes = [o if isinstance(o, Outcome) else Outcome.from_dict(o) for o in outcomes]
     mutation = _mutation_text(outcomes, ex)
 
-    def fail(text):
-        text += ("\n" + mutation if mutation else "") + f'\nStuck? Run hints("{ex.name}").'
+    def fail(text, say_mutation=True):
+        if mutation and say_mutation:
+            text += "\n" + mutation
+        text += f'\nStuck? Run hints("{ex.name}").'
         return CheckResult.make(ex.name, "failed", text, ex.max_score)
 
     for o in outcomes:
@@ -597,7 +599,10 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
                 if extra:
                     return fail(f"In {_where(cases, labels, k, paren=True)}: {extra}")
         if mutation:
-            return fail("Your values are right, but: " + mutation[0].lower() + mutation[1:])
+            return fail(
+                "Your values are right, but: " + mutation[0].lower() + mutation[1:],
+                say_mutation=False,
+            )
         return CheckResult.make(
             ex.name, "passed", _pass_text(ex, cases, expected, outcomes, labels, rel), ex.max_score
         )

@@ -214,13 +214,13 @@ class Exercise:
         for m in self.mistakes:  # fail at import time when an edit no longer applies
             m.spans(self.body)
             object.__setattr__(m, "_exercise", self)
+        if len({m.name for m in self.mistakes}) != len(self.mistakes):
+            raise ValueError(f"{self.name}: two mistakes share a name")
 
     @property
     def answer_free(self) -> bool:
         """True in the answer-free build: no answer, no mistakes, no solution to show."""
         return self.body is None
-        if len({m.name for m in self.mistakes}) != len(self.mistakes):
-            raise ValueError(f"{self.name}: two mistakes share a name")
 
     # ----------------------------------------------------------------- derived texts
     @property
