@@ -152,6 +152,8 @@ def fused_forward(
 
     threads: split the batch over this many threads (see 6 in the module docstring)."""
     check_variant(variant)
+    if int(threads) < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
     events, (B, T, D) = check_events(events, params)
     H = params.hidden_size
     lesson = variant == "lesson"
