@@ -49,6 +49,7 @@ fused_forward / fused_backward take and return exactly what lstm_forward / lstm_
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -130,6 +131,16 @@ def _one_blas_thread():
         else:
             _blas = ThreadpoolController()
     return _blas.limit(limits=1, user_api="blas") if _blas else contextlib.nullcontext()
+
+
+def _after_fork_in_child():
+    """A forked child has only the forking thread: start a fresh pool (and lock) on demand."""
+    global _executor, _executor_size, _pool_lock
+    _executor, _executor_size, _pool_lock = None, 0, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _run_parts(fn, parts):

@@ -174,3 +174,34 @@ def test_buffers_in_use_are_never_reused():
     _, _, c3 = fused_forward(x2, p2, variant="standard", return_cache=True)
     assert id(c3["parts"][0][1]["Z"]) == z2  # reused: no fresh memory
     fused.clear_buffers()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_threads_work_in_a_forked_child():
+    """The pool's threads do not survive a fork: the child starts its own (no hang)."""
+    import os
+
+    ref, _ = _fwd_bwd("standard", np.float64, 6, 3, threads=2)  # the parent's pool exists
+    r, w = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork() with threads (3.12+)
+        pid = os.fork()
+    if pid == 0:  # child
+        ok = 0
+        try:
+            out, _ = _fwd_bwd("standard", np.float64, 6, 3, threads=2)
+            ok = int(np.allclose(out[0], ref[0]))
+        finally:
+            os.write(w, bytes([ok]))
+            os._exit(0)
+    os.close(w)
+    import select
+
+    answered = select.select([r], [], [], 30)[0]
+    if not answered:
+        os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    got = os.read(r, 1) if answered else b""
+    os.close(r)
+    assert answered, "the child hung"
+    assert got == b"\x01"
