@@ -67,7 +67,8 @@ CHUNK = 4  # backward steps per chunk (4 x 4 x 64 x 128 floats ~ 0.5 MB)
 
 # --- 5. buffers reused between calls ----------------------------------------------------------
 
-POOL_MAX_BYTES = 512 << 20  # never keep more than this (oldest shapes are dropped first)
+POOL_MAX_BYTES = 256 << 20  # never keep more than this (oldest shapes are dropped first)
+POOL_PER_SHAPE = 8  # buffers kept per shape (threads x 2 calls in flight)
 POOL_MIN_BYTES = 64 << 10  # small arrays come from malloc's own free lists anyway
 _pool: dict[tuple, list[np.ndarray]] = {}  # (shape, dtype) -> buffers; least recently used first
 _pool_lock = threading.Lock()
@@ -93,7 +94,7 @@ def _empty(shape, dtype):
             if sys.getrefcount(a) <= _FREE:  # no cache, view or caller holds it any more
                 return a
         a = np.empty(shape, dtype)
-        if a.nbytes >= POOL_MIN_BYTES:
+        if a.nbytes >= POOL_MIN_BYTES and len(kept) < POOL_PER_SHAPE:
             kept.append(a)
             while sum(b.nbytes for v in _pool.values() for b in v) > POOL_MAX_BYTES:
                 del _pool[next(iter(_pool))]  # forget the oldest shape (its arrays stay valid)
