@@ -52,8 +52,18 @@ ap.add_argument(
 )
 args = ap.parse_args()
 
-for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(args.threads)
+try:
+    import threadpoolctl  # noqa: E402  (pure Python: it loads no BLAS by itself)
+except ImportError:
+    threadpoolctl = None
+
+split = 1 if args.numpy_blas_threads else args.threads  # fused_forward(threads=split)
+# fused_forward(threads=N) holds the BLAS at one thread per part through threadpoolctl; without
+# it, start the BLAS at one thread (torch still gets N through torch.set_num_threads)
+blas_threads = 1 if split > 1 and threadpoolctl is None else args.threads
+for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(blas_threads)
+os.environ["OMP_NUM_THREADS"] = str(args.threads)
 
 import time  # noqa: E402
 
@@ -66,11 +76,6 @@ from lstm_course.fused import fused_backward, fused_forward  # noqa: E402
 from lstm_course.torch import to_torch  # noqa: E402
 
 torch.set_num_threads(args.threads)
-split = 1 if args.numpy_blas_threads else args.threads  # fused_forward(threads=split)
-try:
-    import threadpoolctl  # noqa: E402
-except ImportError:
-    threadpoolctl = None
 B, T, D, H = args.B, args.T, args.D, args.H
 dtype = np.dtype(args.dtype)
 rng = np.random.default_rng(0)
@@ -186,8 +191,8 @@ def split_gemm_rate(m, k, n, parts):
     running (m/parts, k) @ (k, n) on one BLAS thread (best single call, so robust to load)."""
     if parts == 1:
         return gemm_rate(m, k, n)
-    if threadpoolctl is None:
-        return float("nan")
+    if threadpoolctl is None:  # then the BLAS was started at one thread
+        return parts * gemm_rate(-(-m // parts), k, n)
     with threadpoolctl.threadpool_limits(1, user_api="blas"):
         return parts * gemm_rate(-(-m // parts), k, n)
 
@@ -252,9 +257,10 @@ print(
 for line in blas_info():
     print(f"BLAS/OpenMP in this process: {line}")
 numpy_how = (
-    f"fused_forward(threads={split}) with the BLAS at 1 thread during the call"
+    f"fused_forward(threads={split}) with the BLAS at 1 thread "
+    + ("during the call" if threadpoolctl else "(OPENBLAS/MKL_NUM_THREADS=1: no threadpoolctl)")
     if split > 1
-    else f"one Python thread, BLAS on {args.threads} thread(s)"
+    else f"one Python thread, BLAS on {blas_threads} thread(s)"
 )
 print(
     f"threads: {args.threads} (OPENBLAS/OMP/MKL_NUM_THREADS, torch.set_num_threads); NumPy: "
@@ -286,7 +292,7 @@ print(
 )
 print(f"matrix-product work: {flops / 1e9:.2f} GFLOP per forward+backward")
 print(
-    f"NumPy GEMM rate, BLAS on {args.threads} thread(s): {step_rate:.1f} GFLOP/s for one "
+    f"NumPy GEMM rate, BLAS on {blas_threads} thread(s): {step_rate:.1f} GFLOP/s for one "
     f"step's ({B},{H})@({H},{4 * H}), {big_rate:.1f} GFLOP/s for a "
     f"({T * B // 4},{H + D})@({H + D},{4 * H})"
 )
@@ -301,11 +307,12 @@ for label, ms in (("median wall", n_med[0]), ("min wall", n_min[0])):
         f"NumPy path achieves {achieved:.1f} GFLOP/s by {label} time = GEMM fraction "
         f"{100 * achieved / ref_rate:.0f}% of {ref_rate:.1f} GFLOP/s"
     )
+cores = max(split, blas_threads)  # the cores the NumPy path's products may use
 for label, ms in (("median CPU", n_med[1]), ("min CPU", n_min[1])):
     per_core = flops / (ms / 1e3) / 1e9  # per CPU-second: what one busy core achieves
     print(
         f"NumPy path achieves {per_core:.1f} GFLOP per CPU-second by {label} time = "
-        f"{100 * per_core * split / ref_rate:.0f}% of the per-core GEMM rate "
-        f"{ref_rate / split:.1f} (steadier on a loaded machine)"
+        f"{100 * per_core * cores / ref_rate:.0f}% of the per-core GEMM rate "
+        f"{ref_rate / cores:.1f} (steadier on a loaded machine)"
     )
 print("(the rest of the time goes to elementwise work: exp, products, sums, and Python overhead)")
