@@ -15,9 +15,10 @@ The teaching path (gates.py, cell.py, sequence.py) computes one gate at a time. 
    block costs 3-4x the same ufunc on a contiguous block (it copies through a buffer), and
    the stacked matmul is no slower than one (B, 4H) product. The backward step multiplies
    each gate's block by its share of W^T and sums the four (B, H+D) results.
-3. Every buffer is allocated once per call, time-major (T, ...), so a step's slice is
-   contiguous; z_t for all steps lives in one array Z, and each step writes its new STM straight
-   into z_{t+1}. The loops only use in-place ufuncs (``out=``): no temporary arrays per step.
+3. Every buffer is allocated once per call (or reused, see 5), time-major (T, ...), so a
+   step's slice is contiguous; z_t for all steps lives in one array Z, and each step writes its
+   new STM straight into z_{t+1}. The loops only use in-place ufuncs (``out=``): no temporary
+   arrays per step.
    sigmoid and tanh both come from one exp: sigmoid(a) = 1 / (1 + exp(-a)) and
    tanh(a) = 2 sigmoid(2a) - 1. The factors -1 / -2 are folded into a scaled copy of W, so a
    step does exp, +1, 1/x once on all four gates. (np.exp is faster than np.tanh; an exp that
@@ -195,7 +196,7 @@ def fused_forward(
     ).astype(dtype)  # (H+D+1, 4H)
     scale = np.full(4 * H, -1.0, dtype)
     scale[:H] = -2.0  # exp(-2a) for the tanh block, exp(-a) for the sigmoids
-    Wz = np.ascontiguousarray((W * scale).reshape(-1, 4, H).transpose(1, 0, 2))  # (4, K, H)
+    Wz = np.ascontiguousarray((W * scale).reshape(-1, 4, H).transpose(1, 0, 2))  # (4, H+D+1, H)
     Wz_u = bz_u = None
     if lesson:
         Wz_u = np.asarray(params.W_u, dtype) * -2.0
