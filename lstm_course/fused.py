@@ -18,8 +18,7 @@ The teaching path (gates.py, cell.py, sequence.py) computes one gate at a time. 
 3. Every buffer is allocated once per call (or reused, see 5), time-major (T, ...), so a
    step's slice is contiguous; z_t for all steps lives in one array Z, and each step writes its
    new STM straight into z_{t+1}. The loops only use in-place ufuncs (``out=``): no temporary
-   arrays per step.
-   sigmoid and tanh both come from one exp: sigmoid(a) = 1 / (1 + exp(-a)) and
+   arrays per step. And sigmoid and tanh both come from one exp: sigmoid(a) = 1 / (1 + exp(-a)) and
    tanh(a) = 2 sigmoid(2a) - 1. The factors -1 / -2 are folded into a scaled copy of W, so a
    step does exp, +1, 1/x once on all four gates. (np.exp is faster than np.tanh; an exp that
    overflows to inf gives exactly sigmoid = 0, so it is stable.)
