@@ -9,7 +9,14 @@ that make the student notebooks (lstm_course.release) make this build: each regi
     raise NotImplementedError("not attempted yet: replace this line with your code")
 
 so a kernel that imports the build has no code path that computes a graded answer, while
-everything around the answers (validation, plotting, the checks' cases) still works.
+everything around the answers (validation, plotting, the checks' cases) still works. The
+markers themselves stay (around the stub), so the exercise registry still imports; the known
+mistakes (text edits of the real bodies) are not validated against the stubs.
+
+Functions that compute an answer without holding a marked region (the fused path, the PyTorch
+module's forward, the gate readouts) are listed in STUBBED: their whole body after the
+docstring becomes ``raise NotImplementedError``. The batch grader's sandbox imports this
+build (lstm_course.grading.sandbox).
 
     lstm-course build-answer-free OUT_DIR      # OUT_DIR/lstm_course, importable from OUT_DIR
 """
@@ -20,11 +27,38 @@ import ast
 import shutil
 from pathlib import Path
 
-from .release import BEGIN, END, strip_solution_source
+from .release import BEGIN, END, STUB_MESSAGE, strip_solution_source
 
-__all__ = ["PACKAGE_DIR", "marked_regions", "marked_functions", "build_answer_free"]
+__all__ = [
+    "PACKAGE_DIR",
+    "STUBBED",
+    "marked_regions",
+    "marked_functions",
+    "stubbed_functions",
+    "build_answer_free",
+]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+# (file relative to the package, qualified name): answer-computing code without markers
+STUBBED = (
+    ("fused.py", "fused_forward"),
+    ("fused.py", "_local_derivatives"),
+    ("fused.py", "fused_backward"),
+    ("torch/gate_lstm.py", "GateLSTM.forward"),
+    ("torch/convert.py", "to_torch"),
+    ("gates.py", "standard_use_gate"),
+    ("gate_views.py", "learn_gate_readout"),
+    ("gate_views.py", "forget_gate_readout"),
+    ("gate_views.py", "remember_readout"),
+    ("gate_views.py", "use_gate_readout"),
+)
+STUBBED_MESSAGE = "not available in the grading kernel (answer-free build)"
+
+# in the build's exercises/base.py: mistakes are text edits of the REAL bodies; against the stubs
+# they cannot apply, so the import-time validation is switched off there
+_MISTAKE_VALIDATION = "            m.spans(self.body)\n"
+_MISTAKE_VALIDATION_OFF = "            pass  # answer-free build: the marked bodies are stubs\n"
 
 
 def marked_regions(path) -> list[list[str]]:
@@ -59,6 +93,79 @@ def marked_functions(package_dir=PACKAGE_DIR) -> list[tuple[str, str]]:
     return out
 
 
+def stubbed_functions() -> list[tuple[str, str]]:
+    """(module, qualified name) of every function STUBBED lists."""
+    out = []
+    for rel, qualname in STUBBED:
+        module = "lstm_course." + rel.removesuffix(".py").replace("/", ".")
+        out.append((module.removesuffix(".__init__"), qualname))
+    return out
+
+
+def _find_function(tree, qualname: str):
+    nodes, found = tree.body, None
+    for part in qualname.split("."):
+        found = next(
+            (
+                n
+                for n in nodes
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and n.name == part
+            ),
+            None,
+        )
+        if found is None:
+            return None
+        nodes = found.body
+    return found if isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
+def stub_functions(text: str, qualnames, where: str = "file") -> str:
+    """The source with each named function's body (after its docstring) replaced by a raise."""
+    lines = text.splitlines()
+    tree = ast.parse(text)
+    spans = []
+    for qualname in qualnames:
+        node = _find_function(tree, qualname)
+        if node is None:
+            raise ValueError(f"answer-free build: {where} has no function {qualname}")
+        body = node.body
+        if (
+            body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(getattr(body[0], "value", None), ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            body = body[1:]
+        if not body:
+            continue
+        first = body[0].lineno
+        if hasattr(body[0], "decorator_list") and body[0].decorator_list:
+            first = body[0].decorator_list[0].lineno
+        indent = lines[first - 1][: len(lines[first - 1]) - len(lines[first - 1].lstrip())]
+        spans.append(
+            (first, node.end_lineno, f'{indent}raise NotImplementedError("{STUBBED_MESSAGE}")')
+        )
+    for first, last, stub in sorted(spans, reverse=True):
+        lines[first - 1 : last] = [stub]
+    return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
+
+
+def _stub_keeping_markers(text: str) -> str:
+    """Every marked region's body replaced by the stub; the BEGIN/END lines kept."""
+    out, inside = [], False
+    for line in text.splitlines():
+        if m := BEGIN.match(line):
+            inside = True
+            out += [line, f'{m["indent"]}raise NotImplementedError("{STUB_MESSAGE}")']
+        elif END.match(line) and inside:
+            inside = False
+            out.append(line)
+        elif not inside:
+            out.append(line)
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
 def build_answer_free(out_dir, package_dir=PACKAGE_DIR) -> Path:
     """Copy the package to out_dir/lstm_course with every marked region stubbed. Returns it."""
     target = Path(out_dir) / "lstm_course"
@@ -67,9 +174,23 @@ def build_answer_free(out_dir, package_dir=PACKAGE_DIR) -> Path:
     shutil.copytree(
         package_dir, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
     )
+    by_file: dict[str, list[str]] = {}
+    for rel, qualname in STUBBED:
+        by_file.setdefault(rel, []).append(qualname)
     for path in sorted(target.rglob("*.py")):
-        text = path.read_text(encoding="utf-8")
-        if "BEGIN SOLUTION" in text:
-            stubbed = strip_solution_source(text, str(path.relative_to(target)))
-            path.write_text(stubbed + ("\n" if text.endswith("\n") else ""), encoding="utf-8")
+        rel = path.relative_to(target).as_posix()
+        text = original = path.read_text(encoding="utf-8")
+        if "BEGIN SOLUTION" in text and rel not in ("release.py", "answer_free.py"):
+            strip_solution_source(text, rel)  # raises MarkerError on unbalanced markers
+            text = _stub_keeping_markers(text)
+        if rel in by_file:
+            text = stub_functions(text, by_file.pop(rel), rel)
+        if rel == "exercises/base.py":
+            if text.count(_MISTAKE_VALIDATION) != 1:
+                raise ValueError("answer-free build: exercises/base.py changed; update answer_free")
+            text = text.replace(_MISTAKE_VALIDATION, _MISTAKE_VALIDATION_OFF)
+        if text != original:
+            path.write_text(text, encoding="utf-8")
+    if by_file:
+        raise ValueError(f"answer-free build: no such file(s) {sorted(by_file)}")
     return target
