@@ -6,6 +6,11 @@ every request with an `ExecResult` whose status is ``ok``, ``error`` (the code r
 when an interrupt does not bring it back) or ``crashed`` (the kernel process died, e.g.
 ``os._exit(1)``). Nothing here ever raises because of what the learner's code does.
 
+With a `Sandbox` (sandbox.py) the kernel is started inside bubblewrap, one sandbox per kernel,
+with memory, CPU-time, process and output limits; hitting one gives the statuses
+``memory-limit``, ``cpu-limit``, ``process-limit`` or ``output-limit`` (evalue: the learner-
+facing sentence). Without one (``--unsafe-no-sandbox``) the kernel runs with the grader's rights.
+
 `KernelPool` keeps kernels started ahead of need ("warm"): a kernel is launched, and its
 warm-up imports queued, while the previous submission is still being graded. Every kernel
 serves ONE submission and is then shut down; only the start-up wait is hidden.
@@ -31,16 +36,31 @@ INTERRUPT_GRACE = 2.0  # seconds an interrupted kernel has to become idle before
 
 @dataclass
 class ExecResult:
-    status: str  # ok | error | timeout | crashed
+    status: str  # ok | error | timeout | crashed | memory-limit | cpu-limit | process-limit ...
     ename: str = ""
     evalue: str = ""
     user_expressions: dict = field(default_factory=dict)
     seconds: float = 0.0
     restarted: bool = False  # the kernel had to be replaced: its namespace is gone
+    died: bool = False  # the kernel process is gone (crashed, or killed at a limit)
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+MEMORY_ERRORS = ("MemoryError", "_ArrayMemoryError")
+
+
+def limit_status(ename: str, evalue: str) -> str | None:
+    """The limit a sandboxed kernel's exception shows it ran into (None: an ordinary error)."""
+    if ename in MEMORY_ERRORS or (ename.endswith("MemoryError") and "allocate" in evalue):
+        return "memory-limit"
+    if ename == "BlockingIOError" or "can't start new thread" in evalue:
+        return "process-limit"
+    if "File too large" in evalue or "No space left on device" in evalue:
+        return "output-limit"
+    return None
 
 
 def kernel_env() -> dict:
@@ -121,6 +141,7 @@ class Kernel:
         startup_timeout: float = 60.0,
         forkserver: ForkServer | None = None,
         tmp_root: str | None = None,
+        sandbox=None,
     ):
         from .harness import warmup_code
 
@@ -128,7 +149,10 @@ class Kernel:
         self.token = secrets.token_hex(8)  # names the grader's private slot in the kernel
         self.warmup = warmup_code(self.token) if warmup else ""
         self.startup_timeout = startup_timeout
-        self.forkserver = forkserver
+        self.forkserver = forkserver if sandbox is None else None
+        self.sandbox = sandbox
+        self.proc = None  # the bwrap process of a sandboxed kernel
+        self._killed = False
         self.restarts = 0
         self._n = 0
         self._pid = None
@@ -140,7 +164,9 @@ class Kernel:
         self._n += 1
         sock = os.path.join(self.cwd, f".k{self._n}")
         cfile = os.path.join(self.cwd, f".k{self._n}.json")
-        if self.forkserver is not None:
+        if self.sandbox is not None:
+            self._launch_sandboxed()
+        elif self.forkserver is not None:
             from jupyter_client import BlockingKernelClient
             from jupyter_client.connect import write_connection_file
 
@@ -164,9 +190,63 @@ class Kernel:
         )
         self._ready = False
 
+    def _launch_sandboxed(self):
+        """A new bwrap sandbox running a kernel; the grader talks to it over the unix sockets
+        in its connection folder (bound at /run/kernel inside)."""
+        import subprocess
+
+        from jupyter_client import BlockingKernelClient
+        from jupyter_client.connect import write_connection_file
+
+        from .sandbox import KERNEL_MOUNT
+
+        kdir = os.path.join(self.cwd, f"k{self._n}")
+        uid = self.sandbox.new_uid()
+        self.sandbox.prepare_kernel_dir(kdir, uid)
+        outside = os.path.join(self.cwd, f"k{self._n}.json")
+        write_connection_file(outside, transport="ipc", ip=os.path.join(kdir, "k"))
+        with open(outside, encoding="utf-8") as fh:
+            info = json.load(fh)
+        info["ip"] = f"{KERNEL_MOUNT}/k"
+        inside = os.path.join(kdir, "connection.json")
+        with open(inside, "w", encoding="utf-8") as fh:
+            json.dump(info, fh)
+        if self.sandbox.privileged:
+            os.chown(inside, uid, uid)
+        cmd = self.sandbox.kernel_command(kdir, f"{KERNEL_MOUNT}/connection.json", uid, KERNEL_ARGS)
+        debug = os.environ.get("LSTM_COURSE_SANDBOX_DEBUG")
+        self._killed = False
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=None if debug else subprocess.DEVNULL,
+            stderr=None if debug else subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self._pid = self.proc.pid
+        self.kc = BlockingKernelClient(connection_file=outside)
+        self.kc.load_connection_file()
+
+    def _death(self, what: str = "the kernel process died") -> ExecResult:
+        """The result for a kernel that is gone: which limit killed it, if one did."""
+        rc = self.proc.poll() if self.proc is not None else None
+        if self.sandbox is not None and rc is not None and not self._killed:
+            if rc in (128 + signal.SIGXCPU, -signal.SIGXCPU):
+                msg = self.sandbox.limits.messages()["cpu-limit"]
+                return ExecResult("cpu-limit", "CPUTimeLimit", msg, died=True)
+        return ExecResult("crashed", "KernelDied", what, died=True)
+
+    def _limit_result(self, ename: str, evalue: str) -> ExecResult | None:
+        if self.sandbox is None:
+            return None
+        status = limit_status(ename, evalue)
+        if status is None:
+            return None
+        return ExecResult(status, ename, self.sandbox.limits.messages()[status])
+
     @property
     def pid(self) -> int | None:
-        if self.forkserver is not None:
+        if self.sandbox is not None or self.forkserver is not None:
             return self._pid
         try:
             return self.km.provisioner.process.pid  # type: ignore[union-attr]
@@ -200,6 +280,8 @@ class Kernel:
         return None
 
     def alive(self) -> bool:
+        if self.sandbox is not None:
+            return self.proc is not None and self.proc.poll() is None
         if self.forkserver is not None:
             try:
                 os.kill(self._pid, 0)
@@ -217,7 +299,10 @@ class Kernel:
 
     def interrupt(self):
         try:
-            if self.forkserver is not None:
+            if self.sandbox is not None:  # the kernel's pid is in another namespace: ask it
+                msg = self.kc.session.msg("interrupt_request", content={})
+                self.kc.control_channel.send(msg)
+            elif self.forkserver is not None:
                 os.kill(self._pid, signal.SIGINT)
             else:
                 self.km.interrupt_kernel()
@@ -239,6 +324,18 @@ class Kernel:
             self.kc.stop_channels()
         except Exception:  # noqa: BLE001
             pass
+        if self.sandbox is not None:
+            if self.proc is not None:
+                self._killed = True
+                try:  # bwrap's group; the sandbox dies with it (--die-with-parent, PID namespace)
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError, OSError):
+                    pass
+                try:
+                    self.proc.wait(timeout=10)
+                except Exception:  # noqa: BLE001
+                    pass
+            return
         if self.forkserver is not None:
             try:
                 os.killpg(self._pid, signal.SIGKILL)
@@ -267,7 +364,7 @@ class Kernel:
     ) -> ExecResult:
         """Run code; wait at most `timeout` seconds (then interrupt, or kill and restart)."""
         if not self.alive():
-            return ExecResult("crashed", "KernelDied", "the kernel was not running")
+            return self._death("the kernel was not running")
         start = time.monotonic()
         msg_id = self.kc.execute(
             code,
@@ -278,7 +375,7 @@ class Kernel:
             stop_on_error=False,
         )
         res = self._wait(msg_id, start + max(0.05, timeout))
-        if res.status == "timeout":
+        if res.status == "timeout" or (res.status == "output-limit" and not res.died):
             res.restarted = self._recover_from_timeout(msg_id)
         res.seconds = time.monotonic() - start
         return res
@@ -287,6 +384,10 @@ class Kernel:
         """Drain iopub for msg_id until idle, then take its shell reply."""
         idle, error = False, None
         last_alive_check = 0.0
+        printed = 0
+        max_output = (
+            int(self.sandbox.limits.output_mb * 1024 * 1024) if self.sandbox is not None else 0
+        )
         while not idle:
             now = time.monotonic()
             if now >= deadline:
@@ -297,11 +398,16 @@ class Kernel:
                 if now - last_alive_check > 0.2:
                     last_alive_check = now
                     if not self.alive():
-                        return ExecResult("crashed", "KernelDied", "the kernel process died")
+                        return self._death()
                 continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             mtype, content = msg["msg_type"], msg["content"]
+            if max_output:
+                printed += _output_size(mtype, content)
+                if printed > max_output:
+                    msgs = self.sandbox.limits.messages()
+                    return ExecResult("output-limit", "OutputLimit", msgs["output-limit"])
             if mtype == "error":
                 error = (content.get("ename", ""), content.get("evalue", ""))
             elif mtype == "status" and content.get("execution_state") == "idle":
@@ -314,7 +420,7 @@ class Kernel:
                 reply = self.kc.get_shell_msg(timeout=min(0.2, deadline + 5 - now))
             except queue.Empty:
                 if not self.alive():
-                    return ExecResult("crashed", "KernelDied", "the kernel process died")
+                    return self._death()
                 continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
                 break
@@ -323,7 +429,7 @@ class Kernel:
             return ExecResult("ok", user_expressions=content.get("user_expressions") or {})
         ename = content.get("ename") or (error[0] if error else "Error")
         evalue = content.get("evalue") or (error[1] if error else "")
-        return ExecResult("error", ename, evalue)
+        return self._limit_result(ename, evalue) or ExecResult("error", ename, evalue)
 
     def _recover_from_timeout(self, msg_id: str) -> bool:
         """Interrupt; if the kernel does not become idle soon, kill it and start a new one.
@@ -331,21 +437,38 @@ class Kernel:
         Returns True when the kernel was replaced (its namespace is gone)."""
         self.interrupt()
         res = self._wait(msg_id, time.monotonic() + INTERRUPT_GRACE)
-        if res.status in ("timeout", "crashed"):
+        if res.status in ("timeout", "crashed", "output-limit") or res.died:
             self.restart()
             return True
         return False
+
+
+def _output_size(mtype: str, content: dict) -> int:
+    """Bytes of output in one iopub message (what the learner's code printed or displayed)."""
+    if mtype == "stream":
+        return len(content.get("text", ""))
+    if mtype in ("display_data", "execute_result", "update_display_data"):
+        return sum(len(str(v)) for v in (content.get("data") or {}).values())
+    if mtype == "error":
+        return sum(len(line) for line in content.get("traceback") or [])
+    return 0
 
 
 class KernelPool:
     """Hands out fresh kernels, keeping `size` of them started ahead of need."""
 
     def __init__(
-        self, size: int = 1, warmup: bool = True, fork: bool = True, tmp_root: str | None = None
+        self,
+        size: int = 1,
+        warmup: bool = True,
+        fork: bool = True,
+        tmp_root: str | None = None,
+        sandbox=None,
     ):
         self.size, self.warmup, self.tmp_root = size, warmup, tmp_root
+        self.sandbox = sandbox
         self.forkserver = None
-        if fork and sys.platform.startswith("linux"):
+        if fork and sandbox is None and sys.platform.startswith("linux"):
             try:
                 self.forkserver = ForkServer()
             except Exception:  # noqa: BLE001 - the ordinary launch still works
@@ -354,6 +477,8 @@ class KernelPool:
         self.fill()
 
     def _new(self) -> Kernel:
+        if self.sandbox is not None:
+            return Kernel(self.warmup, tmp_root=self.tmp_root, sandbox=self.sandbox)
         if self.forkserver is not None:
             try:
                 return Kernel(self.warmup, forkserver=self.forkserver, tmp_root=self.tmp_root)

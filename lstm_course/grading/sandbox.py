@@ -1,0 +1,355 @@
+"""The grading kernels' sandbox: every submission's kernel runs in its own bubblewrap sandbox.
+
+    bwrap --unshare-pid --unshare-net --unshare-ipc --unshare-uts --unshare-cgroup-try
+          [--unshare-user --uid 65534 --gid 65534 --disable-userns]   (when not run as root)
+          --die-with-parent --new-session --clearenv --setenv ...
+          --ro-bind /usr /usr --symlink usr/bin /bin ... --ro-bind /etc /etc
+          --ro-bind PYTHON_PREFIX ... --ro-bind VENV ...          (read-only environment)
+          --ro-bind ANSWER_FREE_BUILD /opt/lstm-course             (first on PYTHONPATH)
+          --proc /proc --dev /dev --tmpfs /tmp --tmpfs /home/learner   (sized, private)
+          --bind KERNEL_DIR /run/kernel                            (connection file + sockets)
+          --chdir /home/learner  PYTHON -s -c LAUNCHER CONFIG
+
+What the kernel sees on disk: the system (/usr, /etc), the Python installation and virtual
+environment read-only, the answer-free build of lstm_course (every graded answer stubbed, see
+lstm_course.answer_free), an empty private /tmp and home, and its own connection folder. Not
+the project folder (solutions, notebooks, the real package), not the other submissions, not the
+grader's output. A copy of lstm_course installed into the environment is masked by an empty
+folder. Its own PID, IPC, UTS and network namespaces: it cannot see or signal the grader or
+another kernel, has no network at all (not even the grader's loopback: the kernel protocol runs
+over unix sockets in /run/kernel), and everything it starts dies with it (--die-with-parent;
+its PID namespace ends with the kernel).
+
+The uid: run as root, bwrap runs privileged (no user namespace) and the launcher drops to a
+fresh unprivileged uid (one per kernel, from a range no account uses) before anything else
+runs; run as an ordinary user, bwrap maps that user to 65534 in a user namespace. Either way the
+kernel holds no capabilities and cannot gain any (no_new_privs).
+
+Limits (resource.setrlimit in the launcher, before the kernel starts) and their statuses:
+memory (RLIMIT_DATA) -> ``memory-limit`` (MemoryError in the kernel); CPU time (RLIMIT_CPU;
+SIGXCPU kills the kernel) -> ``cpu-limit``; processes and threads (RLIMIT_NPROC, counted per
+uid) -> ``process-limit``; file size (RLIMIT_FSIZE), the size of /tmp and home, and what one
+request may print (counted by the grader) -> ``output-limit``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import site
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+__all__ = [
+    "SandboxLimits",
+    "SandboxUnavailable",
+    "Sandbox",
+    "find_bwrap",
+    "sandbox_problem",
+    "INSTALL_HINT",
+    "LIMIT_STATUSES",
+]
+
+BWRAP_ENV = "LSTM_COURSE_BWRAP"  # a bwrap binary to use instead of the one on PATH
+INSTALL_HINT = (
+    "install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; scripts/setup.sh "
+    "does it when run as root), or pass --unsafe-no-sandbox to grade without a sandbox "
+    "(learners' code then runs with your permissions)"
+)
+LIMIT_STATUSES = ("memory-limit", "cpu-limit", "process-limit", "output-limit")
+PACKAGE_MOUNT = "/opt/lstm-course"
+HOME = "/home/learner"
+KERNEL_MOUNT = "/run/kernel"
+UID_BASE = 1_200_000_000  # privileged mode: per-kernel uids from here (no account uses them)
+
+
+@dataclass
+class SandboxLimits:
+    memory_mb: int = 2048  # RLIMIT_DATA: heap and anonymous mappings of the kernel process
+    cpu_seconds: int = 600  # RLIMIT_CPU of the kernel (a whole submission)
+    processes: int = 64  # RLIMIT_NPROC: processes + threads (the kernel itself uses ~10)
+    file_mb: int = 64  # RLIMIT_FSIZE: the largest file it may write
+    tmp_mb: int = 256  # size of its /tmp and of its home (each)
+    output_mb: float = 16.0  # what one cell (or one exercise's run) may print
+
+    def messages(self) -> dict:
+        """The learner-facing end of a sentence for each limit status."""
+        return {
+            "memory-limit": f"used more memory than the grader allows ({self.memory_mb} MB) "
+            "and was stopped at the memory limit",
+            "cpu-limit": f"used more than {self.cpu_seconds} s of CPU time and the kernel was "
+            "stopped at the CPU-time limit",
+            "process-limit": f"started more processes or threads than the grader allows "
+            f"({self.processes}) and was stopped at the process limit",
+            "output-limit": f"wrote more output than the grader allows (files up to "
+            f"{self.file_mb} MB, {self.tmp_mb} MB of files, {self.output_mb:g} MB printed) "
+            "and was stopped at the output limit",
+        }
+
+
+class SandboxUnavailable(RuntimeError):
+    """No sandbox can be had here (the message says why and what to do)."""
+
+
+def find_bwrap() -> str | None:
+    path = os.environ.get(BWRAP_ENV) or shutil.which("bwrap")
+    return path if path and os.access(path, os.X_OK) else None
+
+
+# Runs INSIDE the sandbox as the kernel's first code: drop root (privileged mode), set the
+# limits, then become an IPython kernel. Plain standard library until the kernel import.
+LAUNCHER = r"""
+import json, os, resource, signal, sys
+cfg = json.loads(sys.argv[1])
+if os.getuid() == 0 or os.geteuid() == 0:
+    os.setgroups([])
+    os.setgid(cfg["gid"])
+    os.setuid(cfg["uid"])
+    if 0 in (os.getuid(), os.geteuid(), os.getgid(), os.getegid()):
+        os._exit(97)
+for name, value in cfg["rlimits"]:
+    resource.setrlimit(getattr(resource, name), tuple(value))
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write raises OSError (EFBIG)
+sys.argv = ["ipykernel_launcher", "-f", cfg["connection_file"], *cfg["argv"]]
+from ipykernel.kernelapp import IPKernelApp
+IPKernelApp.launch_instance()
+"""
+
+KEEP_ENV = (
+    "LANG",
+    "LC_ALL",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "PYTHONHASHSEED",
+)
+
+
+def _system_args() -> list[str]:
+    args = []
+    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    return args
+
+
+def _under(path: str, roots) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def _python_roots() -> list[str]:
+    """Folders the interpreter and its packages live in (outside the system folders)."""
+    cands = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    exe = os.path.realpath(sys.executable)
+    cands.add(os.path.dirname(os.path.dirname(exe)))
+    system = ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc")
+    roots = []
+    for c in sorted({os.path.realpath(c) for c in cands} | cands, key=len):
+        if not os.path.isdir(c) or _under(c, system) or _under(c, roots) or c == "/":
+            continue
+        roots.append(c)
+    return roots
+
+
+def _parent_dirs(paths) -> list[str]:
+    """--dir entries (mode 0755) for every ancestor of the bound paths: traversable, empty."""
+    out, seen = [], set()
+    for p in paths:
+        parts = Path(p).parts
+        for i in range(2, len(parts)):
+            d = str(Path(*parts[:i]))
+            if d not in seen:
+                seen.add(d)
+                out += ["--perms", "0755", "--dir", d]
+    return out
+
+
+def _masked_packages(roots) -> list[str]:
+    """Real copies of lstm_course the bound folders would show (an installed package)."""
+    from ..answer_free import PACKAGE_DIR
+
+    cands = {str(PACKAGE_DIR)}
+    try:
+        sp = site.getsitepackages() + [site.getusersitepackages()]
+    except Exception:  # noqa: BLE001
+        sp = []
+    for d in sp:
+        cands.add(os.path.join(d, "lstm_course"))
+    return sorted(c for c in cands if os.path.isdir(c) and _under(os.path.realpath(c), roots))
+
+
+class Sandbox:
+    """Builds the bwrap command line of one kernel. `package_dir` holds the answer-free build
+    (a folder with lstm_course/ in it); made in a private temporary folder when not given."""
+
+    def __init__(self, package_dir=None, limits: SandboxLimits | None = None, bwrap=None):
+        self.limits = limits or SandboxLimits()
+        self.bwrap = bwrap or find_bwrap()
+        if not self.bwrap:
+            raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}")
+        self._own_dir = None
+        if package_dir is None:
+            from ..answer_free import build_answer_free
+
+            self._own_dir = tempfile.mkdtemp(prefix="lstm-course-answer-free-")
+            build_answer_free(self._own_dir)
+            package_dir = self._own_dir
+        self.package_dir = str(Path(package_dir).resolve())
+        if not os.path.isdir(os.path.join(self.package_dir, "lstm_course")):
+            raise SandboxUnavailable(f"no answer-free build in {self.package_dir}")
+        if os.stat(self.package_dir).st_uid == os.geteuid():  # the kernel's uid reads it
+            os.chmod(self.package_dir, 0o755)
+        self.privileged = os.geteuid() == 0
+        self.roots = _python_roots()
+        self._static = self._static_args()
+
+    def close(self):
+        if self._own_dir:
+            shutil.rmtree(self._own_dir, ignore_errors=True)
+            self._own_dir = None
+
+    # -- the command line --------------------------------------------------------------------
+    def _static_args(self) -> list[str]:
+        lim = self.limits
+        a = [
+            self.bwrap,
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+        ]
+        if self.privileged:
+            a += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        else:
+            a += ["--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns"]
+        a += ["--die-with-parent", "--new-session", "--hostname", "grading"]
+        a += _system_args()
+        a += _parent_dirs(self.roots)
+        for r in self.roots:
+            a += ["--ro-bind", r, r]
+        for m in _masked_packages(self.roots):
+            a += ["--tmpfs", m, "--remount-ro", m]
+        a += ["--perms", "0755", "--dir", "/opt"]
+        a += ["--ro-bind", self.package_dir, PACKAGE_MOUNT]
+        a += ["--proc", "/proc", "--dev", "/dev"]
+        size = str(int(lim.tmp_mb * 1024 * 1024))
+        a += ["--size", size, "--perms", "1777", "--tmpfs", "/tmp"]
+        a += ["--perms", "0755", "--dir", "/home"]
+        a += ["--size", size, "--perms", "1777", "--tmpfs", HOME]
+        a += ["--perms", "0755", "--dir", "/run"]
+        env = {
+            "PATH": os.pathsep.join(
+                [os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]
+            ),
+            "HOME": HOME,
+            "TMPDIR": "/tmp",
+            "PYTHONPATH": PACKAGE_MOUNT,
+            "PYTHONNOUSERSITE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLBACKEND": "Agg",
+            "MPLCONFIGDIR": "/tmp/matplotlib",
+            "IPYTHONDIR": "/tmp/ipython",
+            "JUPYTER_RUNTIME_DIR": "/tmp/jupyter",
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "LSTM_COURSE_SOLUTIONS": "off",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        }
+        for k in KEEP_ENV:
+            if k in os.environ:
+                env[k] = os.environ[k]
+        a.append("--clearenv")
+        for k, v in env.items():
+            a += ["--setenv", k, v]
+        a += ["--chdir", HOME]
+        return a
+
+    def new_uid(self) -> int:
+        """A fresh uid for one kernel (privileged mode), so RLIMIT_NPROC counts only its own."""
+        return UID_BASE + secrets.randbelow(1 << 24) if self.privileged else 65534
+
+    def rlimits(self) -> list[tuple[str, tuple[int, int]]]:
+        lim = self.limits
+        mb = 1024 * 1024
+        return [
+            ("RLIMIT_DATA", (lim.memory_mb * mb, lim.memory_mb * mb)),
+            ("RLIMIT_CPU", (lim.cpu_seconds, lim.cpu_seconds + 5)),
+            ("RLIMIT_NPROC", (lim.processes, lim.processes)),
+            ("RLIMIT_FSIZE", (lim.file_mb * mb, lim.file_mb * mb)),
+            ("RLIMIT_CORE", (0, 0)),
+        ]
+
+    def prepare_kernel_dir(self, kernel_dir: str, uid: int):
+        """The kernel's connection folder: writable by the kernel's uid only."""
+        os.makedirs(kernel_dir, exist_ok=True)
+        if self.privileged:
+            os.chown(kernel_dir, uid, uid)
+        os.chmod(kernel_dir, 0o700)
+
+    def kernel_command(self, kernel_dir: str, inside_connection_file: str, uid: int, argv=()):
+        """The bwrap command line of one kernel (kernel_dir is bound at /run/kernel)."""
+        cfg = {
+            "uid": uid,
+            "gid": uid,
+            "rlimits": self.rlimits(),
+            "connection_file": inside_connection_file,
+            "argv": list(argv),
+        }
+        return [
+            *self._static,
+            "--bind",
+            kernel_dir,
+            KERNEL_MOUNT,
+            "--",
+            sys.executable,
+            "-s",
+            "-c",
+            LAUNCHER,
+            json.dumps(cfg),
+        ]
+
+    def describe(self) -> dict:
+        return {
+            "bwrap": self.bwrap,
+            "privileged": self.privileged,
+            "limits": asdict(self.limits),
+            "package": self.package_dir,
+        }
+
+
+_PROBLEM: dict[str, str | None] = {}
+
+
+def sandbox_problem() -> str | None:
+    """None when a sandbox can be had here; else why not (with what to do). Tries it once."""
+    key = find_bwrap() or ""
+    if key in _PROBLEM:
+        return _PROBLEM[key]
+    if not key:
+        problem = f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}"
+    else:
+        problem = None
+        probe = tempfile.mkdtemp(prefix="lstm-course-sandbox-probe-")
+        try:
+            os.makedirs(os.path.join(probe, "lstm_course"))
+            sb = Sandbox(package_dir=probe)
+            cmd = [*sb._static, "--", sys.executable, "-s", "-c", "import os"]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+            if proc.returncode != 0:
+                problem = (
+                    f"bubblewrap ({key}) cannot start a sandbox here: "
+                    f"{(proc.stderr or '').strip()[-300:]}. {INSTALL_HINT}"
+                )
+        except (OSError, subprocess.SubprocessError, SandboxUnavailable) as exc:
+            problem = f"bubblewrap cannot start a sandbox here: {exc}. {INSTALL_HINT}"
+        finally:
+            shutil.rmtree(probe, ignore_errors=True)
+    _PROBLEM[key] = problem
+    return problem
