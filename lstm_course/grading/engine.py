@@ -1,6 +1,10 @@
 """Grading many submissions: `--jobs` worker processes, each grading one submission at a time in
 a fresh kernel; rows saved (gradebook, cache, feedback) as each submission finishes.
 
+Every kernel runs in its own bubblewrap sandbox (sandbox.py) importing the answer-free build,
+made once per run; `sandbox=False` (the CLI's --unsafe-no-sandbox) is the only way without.
+grade_paths raises SandboxUnavailable before grading anything when no sandbox can be had.
+
 A worker that stops answering (longer than the notebook limit plus a margin) or dies is killed
 with its kernels; its submission gets `crashed` rows and a new worker takes its place. Ctrl-C
 stops the workers and keeps every finished submission's rows (the gradebook is rewritten
@@ -98,9 +102,20 @@ def grade_paths(
     progress: bool = True,
     warm: bool = True,
     fork: bool = True,
+    sandbox: bool = True,
+    sandbox_limits=None,
 ) -> GradeRun:
     """Grade every notebook under `paths` into the CSV `out`. Raises KeyboardInterrupt after
-    saving what was finished when interrupted (run.interrupted is set first)."""
+    saving what was finished when interrupted (run.interrupted is set first), and
+    SandboxUnavailable (before anything is graded) when `sandbox` and no sandbox can be had."""
+    from dataclasses import asdict
+
+    from .sandbox import SandboxLimits, SandboxUnavailable, sandbox_problem
+
+    if sandbox:
+        problem = sandbox_problem()
+        if problem:
+            raise SandboxUnavailable(problem)
     limits = limits or Limits()
     started = time.monotonic()
     run = GradeRun()
@@ -149,7 +164,15 @@ def grade_paths(
         "warm": warm,
         "fork": fork,
         "tmp_root": tmp_root,
+        "sandbox": bool(sandbox),
     }
+    if sandbox and todo:
+        from ..answer_free import build_answer_free
+
+        package_dir = os.path.join(tmp_root, "answer-free")
+        build_answer_free(package_dir)
+        worker_settings["package_dir"] = package_dir
+        worker_settings["sandbox_limits"] = asdict(sandbox_limits or SandboxLimits())
     workers: list[_Worker] = []
     sel = selectors.DefaultSelector()
     queue = list(todo)

@@ -173,9 +173,7 @@ def _parent_dirs(paths) -> list[str]:
 
 def _masked_packages(roots) -> list[str]:
     """Real copies of lstm_course the bound folders would show (an installed package)."""
-    from ..answer_free import PACKAGE_DIR
-
-    cands = {str(PACKAGE_DIR)}
+    cands = {str(Path(__file__).resolve().parents[1])}  # this lstm_course
     try:
         sp = site.getsitepackages() + [site.getusersitepackages()]
     except Exception:  # noqa: BLE001
