@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 __all__ = ["main", "build_parser"]
@@ -361,9 +363,16 @@ COMMANDS = {
 }
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("grade", "check") and threading.current_thread() is threading.main_thread():
+        # SIGTERM stops like Ctrl-C: finished rows kept, workers and their sandboxes killed
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return COMMANDS[args.command](args)
     except CLIError as exc:

@@ -57,6 +57,7 @@ class _Worker:
             text=True,
             bufsize=1,
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         self.kernels: list[int] = []
         self.task = None
@@ -279,6 +280,17 @@ def grade_paths(
     run.rows = book.all_rows()
     run.seconds = time.monotonic() - started
     return run
+
+
+def _die_with_parent():
+    """In the worker before exec: SIGKILL when the grader dies, however it dies (its kernels'
+    sandboxes follow it: bwrap --die-with-parent)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def _collect_pids(w: _Worker):
