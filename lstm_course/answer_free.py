@@ -35,6 +35,7 @@ __all__ = [
     "marked_regions",
     "marked_functions",
     "stubbed_functions",
+    "handed_over",
     "build_answer_free",
 ]
 
@@ -152,11 +153,19 @@ def stub_functions(text: str, qualnames, where: str = "file") -> str:
     return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
 
 
-def _stub_keeping_markers(text: str) -> str:
-    """Every marked region's body replaced by the stub; the BEGIN/END lines kept."""
+def _stub_keeping_markers(text: str, keep=frozenset()) -> str:
+    """Every marked region's body replaced by the stub (the BEGIN/END lines kept), except in
+    the top-level functions named in `keep`."""
+    kept_lines = set()
+    if keep:
+        for node in ast.parse(text).body:
+            if isinstance(node, ast.FunctionDef) and node.name in keep:
+                kept_lines.update(range(node.lineno, node.end_lineno + 1))
     out, inside = [], False
-    for line in text.splitlines():
-        if m := BEGIN.match(line):
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if lineno in kept_lines:
+            out.append(line)
+        elif m := BEGIN.match(line):
             inside = True
             out += [line, f'{m["indent"]}raise NotImplementedError("{STUB_MESSAGE}")']
         elif END.match(line) and inside:
@@ -167,8 +176,39 @@ def _stub_keeping_markers(text: str) -> str:
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
-def build_answer_free(out_dir, package_dir=PACKAGE_DIR) -> Path:
-    """Copy the package to out_dir/lstm_course with every marked region stubbed. Returns it."""
+def handed_over(lesson: str | None) -> set[str]:
+    """Names of the answer-computing package functions a lesson's exercises build on (the
+    lesson hands them over: lesson 05's lstm_cell calls the package's gates), found through the
+    answers' calls, transitively, less the lesson's own exercises. Empty for no lesson."""
+    import ast as _ast
+
+    from .exercises import EXERCISES
+
+    if not lesson:
+        return set()
+    bodies = {name: ex.body for name, ex in EXERCISES.items()}
+    own = {name for name, ex in EXERCISES.items() if ex.notebook == lesson}
+    computing = {name for _, name in marked_functions()} | {
+        q.rsplit(".", 1)[-1] for _, q in STUBBED
+    }
+    seen, todo = set(), list(own)
+    while todo:
+        body = bodies.get(todo.pop())
+        if body is None:
+            continue
+        for n in _ast.walk(_ast.parse(body)):
+            if isinstance(n, _ast.Call) and isinstance(n.func, _ast.Name):
+                name = n.func.id
+                if name not in seen:
+                    seen.add(name)
+                    todo.append(name)
+    return (seen & computing) - own
+
+
+def build_answer_free(out_dir, package_dir=PACKAGE_DIR, keep=()) -> Path:
+    """Copy the package to out_dir/lstm_course with every marked region stubbed, except in the
+    functions named in `keep` (see handed_over). Returns it."""
+    keep = frozenset(keep)
     target = Path(out_dir) / "lstm_course"
     if target.exists():
         shutil.rmtree(target)
@@ -177,13 +217,14 @@ def build_answer_free(out_dir, package_dir=PACKAGE_DIR) -> Path:
     )
     by_file: dict[str, list[str]] = {}
     for rel, qualname in STUBBED:
-        by_file.setdefault(rel, []).append(qualname)
+        if qualname.rsplit(".", 1)[-1] not in keep:
+            by_file.setdefault(rel, []).append(qualname)
     for path in sorted(target.rglob("*.py")):
         rel = path.relative_to(target).as_posix()
         text = original = path.read_text(encoding="utf-8")
         if "BEGIN SOLUTION" in text and rel not in ("release.py", "answer_free.py"):
             strip_solution_source(text, rel)  # raises MarkerError on unbalanced markers
-            text = _stub_keeping_markers(text)
+            text = _stub_keeping_markers(text, keep)
         if rel in by_file:
             text = stub_functions(text, by_file.pop(rel), rel)
         if rel == "exercises/base.py":

@@ -332,7 +332,7 @@ def cmd_check(args) -> int:
                 raise CLIError(f"refusing to run the notebook without a sandbox: {problem}")
             sandbox = Sandbox()
         print(f"checking {path} in a fresh kernel ...", file=sys.stderr)
-        kernel = Kernel(sandbox=sandbox)
+        kernel = Kernel(sandbox=sandbox, lesson=sub.lesson)
         try:
             rows = grade_notebook(sub, kernel, Limits(args.timeout, args.notebook_timeout))
         finally:

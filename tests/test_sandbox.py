@@ -234,6 +234,14 @@ def test_cannot_see_or_signal_the_grader(kernel):
     assert os.getpid() not in out["pids"] and max(out["pids"]) < 100, out["pids"]
 
 
+def test_output_limits(kernel):
+    res = kernel.execute("print('x' * (20 * 2**20))", 120)  # 20 MB printed (limit 16)
+    assert res.status == "output-limit" and "output limit" in res.evalue, res
+    res = kernel.execute("open('/tmp/big', 'wb').write(b'x' * (80 * 2**20))", 120)  # file 64 MB
+    assert res.status == "output-limit", res
+    assert kernel.execute("x = 1", 60).ok
+
+
 # --------------------------------------------------------------------------- limits, end to end
 
 
@@ -387,3 +395,20 @@ def test_grader_refuses_without_a_sandbox_unless_told(tmp_path):
         text=True,
     )
     assert proc.returncode == 2 and "--unsafe-no-sandbox" in proc.stderr
+
+
+def test_a_lessons_build_keeps_only_what_the_lesson_hands_over(tmp_path):
+    """Lesson 05's lstm_cell calls the package's gates: its kernels get them; lstm_cell,
+    lstm_forward and everything bigger stay stubs. Lesson 01's kernels get no gate at all."""
+    from lstm_course.answer_free import build_answer_free, handed_over
+
+    assert handed_over("05_lstm_cell") >= {"learn_gate", "forget_gate", "use_gate"}
+    assert not handed_over("05_lstm_cell") & {"lstm_cell", "lstm_forward", "lstm_cell_forward"}
+    assert handed_over(L) == set()
+    pkg = build_answer_free(tmp_path / "b05", keep=handed_over("05_lstm_cell"))
+    gates, cell = (pkg / "gates.py").read_text(), (pkg / "cell.py").read_text()
+    learn_line = next(x for x in EXERCISES[N].body.splitlines() if x.strip())
+    cell_line = next(x for x in EXERCISES["lstm_cell"].body.splitlines() if x.strip())
+    assert learn_line.strip() in gates and cell_line.strip() not in cell
+    pkg = build_answer_free(tmp_path / "all")
+    assert learn_line.strip() not in (pkg / "gates.py").read_text()

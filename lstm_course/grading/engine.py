@@ -168,11 +168,13 @@ def grade_paths(
         "sandbox": bool(sandbox),
     }
     if sandbox and todo:
-        from ..answer_free import build_answer_free
+        from .sandbox import Sandbox
 
-        package_dir = os.path.join(tmp_root, "answer-free")
-        build_answer_free(package_dir)
-        worker_settings["package_dir"] = package_dir
+        package_root = os.path.join(tmp_root, "answer-free")
+        builder = Sandbox(package_root=package_root)
+        for lesson in sorted({s.lesson for s in todo if s.lesson}) + [None]:
+            builder.package_for(lesson)  # made once here, not by each worker
+        worker_settings["package_root"] = package_root
         worker_settings["sandbox_limits"] = asdict(sandbox_limits or SandboxLimits())
     workers: list[_Worker] = []
     sel = selectors.DefaultSelector()

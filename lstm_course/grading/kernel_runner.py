@@ -142,6 +142,7 @@ class Kernel:
         forkserver: ForkServer | None = None,
         tmp_root: str | None = None,
         sandbox=None,
+        lesson: str | None = None,
     ):
         from .harness import warmup_code
 
@@ -151,6 +152,7 @@ class Kernel:
         self.startup_timeout = startup_timeout
         self.forkserver = forkserver if sandbox is None else None
         self.sandbox = sandbox
+        self.lesson = lesson  # picks the sandbox's answer-free build
         self.proc = None  # the bwrap process of a sandboxed kernel
         self._killed = False
         self.restarts = 0
@@ -213,7 +215,9 @@ class Kernel:
             json.dump(info, fh)
         if self.sandbox.privileged:
             os.chown(inside, uid, uid)
-        cmd = self.sandbox.kernel_command(kdir, f"{KERNEL_MOUNT}/connection.json", uid, KERNEL_ARGS)
+        cmd = self.sandbox.kernel_command(
+            kdir, f"{KERNEL_MOUNT}/connection.json", uid, KERNEL_ARGS, lesson=self.lesson
+        )
         debug = os.environ.get("LSTM_COURSE_SANDBOX_DEBUG")
         self._killed = False
         self.proc = subprocess.Popen(
@@ -467,6 +471,7 @@ class KernelPool:
     ):
         self.size, self.warmup, self.tmp_root = size, warmup, tmp_root
         self.sandbox = sandbox
+        self.lesson = None  # the lesson of the last kernel taken: the spare is made for it
         self.forkserver = None
         if fork and sandbox is None and sys.platform.startswith("linux"):
             try:
@@ -478,7 +483,9 @@ class KernelPool:
 
     def _new(self) -> Kernel:
         if self.sandbox is not None:
-            return Kernel(self.warmup, tmp_root=self.tmp_root, sandbox=self.sandbox)
+            return Kernel(
+                self.warmup, tmp_root=self.tmp_root, sandbox=self.sandbox, lesson=self.lesson
+            )
         if self.forkserver is not None:
             try:
                 return Kernel(self.warmup, forkserver=self.forkserver, tmp_root=self.tmp_root)
@@ -490,7 +497,14 @@ class KernelPool:
         while len(self._spare) < self.size:
             self._spare.append(self._new())
 
-    def take(self) -> Kernel:
+    def take(self, lesson: str | None = None) -> Kernel:
+        """A fresh kernel (sandboxed: with the answer-free build for `lesson`)."""
+        if self.sandbox is not None and lesson != self.lesson:
+            self.lesson = lesson
+            key = self.sandbox.build_key(lesson)
+            for k in [k for k in self._spare if self.sandbox.build_key(k.lesson) != key]:
+                self._spare.remove(k)
+                k.shutdown()
         kernel = self._spare.pop(0) if self._spare else self._new()
         self.fill()
         return kernel

@@ -81,15 +81,21 @@ def invalid_rows(sub) -> list[Row]:
 
 def exercise_refs(exercise) -> list[tuple[str, str]]:
     """(module, function) pairs the learner's function must not call: every package function
-    that holds a marked answer, except the ones the exercise's own answer calls (the
-    building blocks the lesson hands over, e.g. the gates for lstm_cell)."""
+    that holds a marked answer, except the ones the exercise's own answer calls, directly or
+    through another exercise's answer (the building blocks the lesson hands over, e.g. the
+    gates for lstm_cell, and so for lstm_forward, which calls the learner's lstm_cell)."""
     from ..answer_free import marked_functions
+    from ..exercises import EXERCISES
 
-    called = {
-        n.func.id
-        for n in ast.walk(ast.parse(exercise.body))
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-    }
+    called, todo = set(), [exercise.body]
+    while todo:
+        for n in ast.walk(ast.parse(todo.pop())):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+                name = n.func.id
+                if name not in called:
+                    called.add(name)
+                    if name in EXERCISES and name != exercise.name:
+                        todo.append(EXERCISES[name].body)
     return [(mod, name) for mod, name in marked_functions() if name not in called]
 
 

@@ -184,26 +184,25 @@ def _masked_packages(roots) -> list[str]:
 
 
 class Sandbox:
-    """Builds the bwrap command line of one kernel. `package_dir` holds the answer-free build
-    (a folder with lstm_course/ in it); made in a private temporary folder when not given."""
+    """Builds the bwrap command line of one kernel.
 
-    def __init__(self, package_dir=None, limits: SandboxLimits | None = None, bwrap=None):
+    `package_root` holds the answer-free builds, one per lesson that builds on answers of
+    earlier lessons (lesson 05's lstm_cell calls the package's gates: they stay real in ITS
+    build) and "all" (everything stubbed): package_root/<key>/lstm_course, made on first use
+    (or beforehand by the grader). A private temporary folder when not given."""
+
+    def __init__(self, package_root=None, limits: SandboxLimits | None = None, bwrap=None):
         self.limits = limits or SandboxLimits()
         self.bwrap = bwrap or find_bwrap()
         if not self.bwrap:
             raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}")
         self._own_dir = None
-        if package_dir is None:
-            from ..answer_free import build_answer_free
-
+        if package_root is None:
             self._own_dir = tempfile.mkdtemp(prefix="lstm-course-answer-free-")
-            build_answer_free(self._own_dir)
-            package_dir = self._own_dir
-        self.package_dir = str(Path(package_dir).resolve())
-        if not os.path.isdir(os.path.join(self.package_dir, "lstm_course")):
-            raise SandboxUnavailable(f"no answer-free build in {self.package_dir}")
-        if os.stat(self.package_dir).st_uid == os.geteuid():  # the kernel's uid reads it
-            os.chmod(self.package_dir, 0o755)
+            package_root = self._own_dir
+        self.package_root = str(Path(package_root).resolve())
+        os.makedirs(self.package_root, exist_ok=True)
+        self._kept: dict = {}
         self.privileged = os.geteuid() == 0
         self.roots = _python_roots()
         self._static = self._static_args()
@@ -236,7 +235,6 @@ class Sandbox:
         for m in _masked_packages(self.roots):
             a += ["--tmpfs", m, "--remount-ro", m]
         a += ["--perms", "0755", "--dir", "/opt"]
-        a += ["--ro-bind", self.package_dir, PACKAGE_MOUNT]
         a += ["--proc", "/proc", "--dev", "/dev"]
         size = str(int(lim.tmp_mb * 1024 * 1024))
         a += ["--size", size, "--perms", "1777", "--tmpfs", "/tmp"]
@@ -269,6 +267,34 @@ class Sandbox:
         a += ["--chdir", HOME]
         return a
 
+    def _keep(self, lesson):
+        if lesson not in self._kept:
+            from ..answer_free import handed_over
+
+            self._kept[lesson] = handed_over(lesson) if lesson else set()
+        return self._kept[lesson]
+
+    def build_key(self, lesson: str | None) -> str:
+        """Which build a kernel for `lesson` imports: "all" (everything stubbed) or the lesson."""
+        return lesson if self._keep(lesson) else "all"
+
+    def package_for(self, lesson: str | None = None) -> str:
+        """The answer-free build a kernel for `lesson` imports (built here if missing)."""
+        keep = self._keep(lesson)
+        key = self.build_key(lesson)
+        target = os.path.join(self.package_root, key)
+        if not os.path.isdir(os.path.join(target, "lstm_course")):
+            from ..answer_free import build_answer_free
+
+            tmp = tempfile.mkdtemp(prefix=f".{key}-", dir=self.package_root)
+            build_answer_free(tmp, keep=keep)
+            os.chmod(tmp, 0o755)  # the kernel's uid reads it
+            try:
+                os.rename(tmp, target)
+            except OSError:  # another worker made it meanwhile
+                shutil.rmtree(tmp, ignore_errors=True)
+        return target
+
     def new_uid(self) -> int:
         """A fresh uid for one kernel (privileged mode), so RLIMIT_NPROC counts only its own."""
         return UID_BASE + secrets.randbelow(1 << 24) if self.privileged else 65534
@@ -291,7 +317,9 @@ class Sandbox:
             os.chown(kernel_dir, uid, uid)
         os.chmod(kernel_dir, 0o700)
 
-    def kernel_command(self, kernel_dir: str, inside_connection_file: str, uid: int, argv=()):
+    def kernel_command(
+        self, kernel_dir: str, inside_connection_file: str, uid: int, argv=(), lesson=None
+    ):
         """The bwrap command line of one kernel (kernel_dir is bound at /run/kernel)."""
         cfg = {
             "uid": uid,
@@ -302,6 +330,9 @@ class Sandbox:
         }
         return [
             *self._static,
+            "--ro-bind",
+            self.package_for(lesson),
+            PACKAGE_MOUNT,
             "--bind",
             kernel_dir,
             KERNEL_MOUNT,
@@ -318,7 +349,7 @@ class Sandbox:
             "bwrap": self.bwrap,
             "privileged": self.privileged,
             "limits": asdict(self.limits),
-            "package": self.package_dir,
+            "packages": self.package_root,
         }
 
 
@@ -337,7 +368,7 @@ def sandbox_problem() -> str | None:
         probe = tempfile.mkdtemp(prefix="lstm-course-sandbox-probe-")
         try:
             os.makedirs(os.path.join(probe, "lstm_course"))
-            sb = Sandbox(package_dir=probe)
+            sb = Sandbox(package_root=probe)
             cmd = [*sb._static, "--", sys.executable, "-s", "-c", "import os"]
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
             if proc.returncode != 0:

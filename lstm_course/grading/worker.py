@@ -48,7 +48,7 @@ def main(argv=None):
         from .sandbox import Sandbox, SandboxLimits
 
         sandbox = Sandbox(
-            package_dir=settings.get("package_dir"),
+            package_root=settings.get("package_root"),
             limits=SandboxLimits(**(settings.get("sandbox_limits") or {})),
         )
     pool = ReportingPool(
@@ -69,7 +69,7 @@ def main(argv=None):
             if not sub.valid:
                 send({"id": task["id"], "rows": invalid_rows(sub)})
                 continue
-            kernel = pool.take()
+            kernel = pool.take(sub.lesson)
             try:
                 rows = grade_notebook(sub, kernel, limits)
             except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the run
