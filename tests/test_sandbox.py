@@ -45,14 +45,27 @@ def sandbox():
     sb.close()
 
 
-@pytest.fixture(scope="module")
-def kernel(sandbox, tmp_path_factory):
-    from lstm_course.grading.kernel_runner import Kernel
+@pytest.fixture(scope="module", params=["bwrap-per-kernel", "forked-from-template"])
+def kernel(request, sandbox, tmp_path_factory):
+    """A sandboxed kernel, started both ways: its own bwrap, or (root) forked from a worker's
+    template sandbox into namespaces of its own."""
+    from lstm_course.grading.kernel_runner import Kernel, KernelPool
 
-    k = Kernel(sandbox=sandbox, tmp_root=str(tmp_path_factory.mktemp("kernels")))
+    tmp = str(tmp_path_factory.mktemp("kernels"))
+    pool = None
+    if request.param == "bwrap-per-kernel":
+        k = Kernel(sandbox=sandbox, tmp_root=tmp)
+    else:
+        if not sandbox.privileged:
+            pytest.skip("kernels are forked from a template only when the grader runs as root")
+        pool = KernelPool(size=0, sandbox=sandbox, fork=True, tmp_root=tmp)
+        k = pool.take()
+        assert k.template is not None, "the template sandbox did not start"
     assert k.ready(), "the sandboxed kernel did not start"
     yield k
     k.shutdown()
+    if pool is not None:
+        pool.close()
 
 
 def run(kernel, code: str, timeout: float = 60.0):

@@ -125,6 +125,78 @@ class ForkServer:
             self.proc.kill()
 
 
+class SandboxTemplate:
+    """A worker's template sandbox (sandbox.TEMPLATE, root only): a Python that imported the
+    heavy modules once, inside the sandbox, and forks each kernel into a sandbox of its own."""
+
+    def __init__(self, sandbox, kernels_dir: str, lesson: str | None = None):
+        import subprocess
+
+        from .sandbox import template_command
+
+        self.sandbox, self.kernels_dir, self.lesson = sandbox, kernels_dir, lesson
+        os.makedirs(kernels_dir, exist_ok=True)
+        debug = os.environ.get("LSTM_COURSE_SANDBOX_DEBUG")
+        self.proc = subprocess.Popen(
+            template_command(sandbox, kernels_dir, lesson),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None if debug else subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
+        self._ready = None
+
+    def ready(self) -> bool:
+        if self._ready is None:
+            line = self.proc.stdout.readline()
+            self._ready = '"ready"' in line
+        return self._ready
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def spawn(self, dirname: str, uid: int, argv) -> int:
+        if not self.ready():
+            raise RuntimeError("the sandbox template did not start")
+        req = {
+            "dir": dirname,
+            "uid": uid,
+            "rlimits": self.sandbox.rlimits(),
+            "argv": list(argv),
+            "tmp_bytes": int(self.sandbox.limits.tmp_mb * 1024 * 1024),
+        }
+        self.proc.stdin.write(json.dumps(req) + "\n")
+        self.proc.stdin.flush()
+        reply = json.loads(self.proc.stdout.readline() or "{}")
+        if "pid" not in reply:
+            raise RuntimeError(reply.get("error", "the sandbox template stopped"))
+        return int(reply["pid"])
+
+    def kill(self, pid: int):
+        try:
+            self.proc.stdin.write(json.dumps({"kill": int(pid)}) + "\n")
+            self.proc.stdin.flush()
+        except (OSError, ValueError):
+            pass
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except Exception:  # noqa: BLE001
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.proc.wait()
+
+
 KERNEL_ARGS = ("--HistoryManager.enabled=False", "--IPKernelApp.quiet=True")
 
 
@@ -143,6 +215,7 @@ class Kernel:
         tmp_root: str | None = None,
         sandbox=None,
         lesson: str | None = None,
+        template: SandboxTemplate | None = None,
     ):
         from .harness import warmup_code
 
@@ -153,6 +226,8 @@ class Kernel:
         self.forkserver = forkserver if sandbox is None else None
         self.sandbox = sandbox
         self.lesson = lesson  # picks the sandbox's answer-free build
+        self.template = template if sandbox is not None else None
+        self._kdir = None
         self.proc = None  # the bwrap process of a sandboxed kernel
         self._killed = False
         self.restarts = 0
@@ -166,7 +241,9 @@ class Kernel:
         self._n += 1
         sock = os.path.join(self.cwd, f".k{self._n}")
         cfile = os.path.join(self.cwd, f".k{self._n}.json")
-        if self.sandbox is not None:
+        if self.template is not None:
+            self._launch_from_template()
+        elif self.sandbox is not None:
             self._launch_sandboxed()
         elif self.forkserver is not None:
             from jupyter_client import BlockingKernelClient
@@ -231,8 +308,52 @@ class Kernel:
         self.kc = BlockingKernelClient(connection_file=outside)
         self.kc.load_connection_file()
 
+    def _launch_from_template(self):
+        """A kernel forked by the worker's template into a sandbox of its own."""
+        from jupyter_client import BlockingKernelClient
+        from jupyter_client.connect import write_connection_file
+
+        from .sandbox import KERNEL_MOUNT
+
+        name = f"k-{secrets.token_hex(6)}"
+        kdir = os.path.join(self.template.kernels_dir, name)
+        uid = self.sandbox.new_uid()
+        self.sandbox.prepare_kernel_dir(kdir, uid)
+        outside = os.path.join(self.cwd, f"k{self._n}.json")
+        write_connection_file(outside, transport="ipc", ip=os.path.join(kdir, "k"))
+        with open(outside, encoding="utf-8") as fh:
+            info = json.load(fh)
+        info["ip"] = f"{KERNEL_MOUNT}/k"
+        inside = os.path.join(kdir, "connection.json")
+        with open(inside, "w", encoding="utf-8") as fh:
+            json.dump(info, fh)
+        os.chown(inside, uid, uid)
+        self._kdir, self._killed = kdir, False
+        self._pid = self.template.spawn(name, uid, KERNEL_ARGS)
+        self.kc = BlockingKernelClient(connection_file=outside)
+        self.kc.load_connection_file()
+
+    def _template_status(self):
+        """The kernel's wait status (int) from its exit file, an error text, or None."""
+        try:
+            with open(os.path.join(self._kdir, "exit"), encoding="utf-8") as fh:
+                text = fh.read().strip()
+        except OSError:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            return text or "ended"
+
     def _death(self, what: str = "the kernel process died") -> ExecResult:
         """The result for a kernel that is gone: which limit killed it, if one did."""
+        if self.template is not None:
+            st = self._template_status()
+            if isinstance(st, int) and st >= 0 and not self._killed:
+                if os.WIFSIGNALED(st) and os.WTERMSIG(st) == signal.SIGXCPU:
+                    msg = self.sandbox.limits.messages()["cpu-limit"]
+                    return ExecResult("cpu-limit", "CPUTimeLimit", msg, died=True)
+            return ExecResult("crashed", "KernelDied", what, died=True)
         rc = self.proc.poll() if self.proc is not None else None
         if self.sandbox is not None and rc is not None and not self._killed:
             if rc in (128 + signal.SIGXCPU, -signal.SIGXCPU):
@@ -250,6 +371,8 @@ class Kernel:
 
     @property
     def pid(self) -> int | None:
+        if self.template is not None:  # a pid in the template's namespace: its bwrap's instead
+            return self.template.pid
         if self.sandbox is not None or self.forkserver is not None:
             return self._pid
         try:
@@ -284,6 +407,12 @@ class Kernel:
         return None
 
     def alive(self) -> bool:
+        if self.template is not None:
+            return (
+                not self._killed
+                and self.template.alive()
+                and not os.path.exists(os.path.join(self._kdir, "exit"))
+            )
         if self.sandbox is not None:
             return self.proc is not None and self.proc.poll() is None
         if self.forkserver is not None:
@@ -328,6 +457,11 @@ class Kernel:
             self.kc.stop_channels()
         except Exception:  # noqa: BLE001
             pass
+        if self.template is not None:
+            if self._pid is not None and not self._killed:
+                self._killed = True
+                self.template.kill(self._pid)  # X; the kernel's namespace dies with it
+            return
         if self.sandbox is not None:
             if self.proc is not None:
                 self._killed = True
@@ -357,6 +491,8 @@ class Kernel:
     def shutdown(self):
         self._stop_process()
         shutil.rmtree(self.cwd, ignore_errors=True)
+        if self._kdir:
+            shutil.rmtree(self._kdir, ignore_errors=True)
 
     # -- requests -----------------------------------------------------------------------------
     def execute(
@@ -472,6 +608,8 @@ class KernelPool:
         self.size, self.warmup, self.tmp_root = size, warmup, tmp_root
         self.sandbox = sandbox
         self.lesson = None  # the lesson of the last kernel taken: the spare is made for it
+        # root: kernels forked from a template sandbox per answer-free build (see sandbox.py)
+        self.templates: dict | None = {} if (sandbox is not None and fork) else None
         self.forkserver = None
         if fork and sandbox is None and sys.platform.startswith("linux"):
             try:
@@ -484,7 +622,11 @@ class KernelPool:
     def _new(self) -> Kernel:
         if self.sandbox is not None:
             return Kernel(
-                self.warmup, tmp_root=self.tmp_root, sandbox=self.sandbox, lesson=self.lesson
+                self.warmup,
+                tmp_root=self.tmp_root,
+                sandbox=self.sandbox,
+                lesson=self.lesson,
+                template=self._template(),
             )
         if self.forkserver is not None:
             try:
@@ -492,6 +634,20 @@ class KernelPool:
             except Exception:  # noqa: BLE001
                 self.forkserver = None
         return Kernel(self.warmup, tmp_root=self.tmp_root)
+
+    def _template(self) -> SandboxTemplate | None:
+        if self.templates is None or not self.sandbox.privileged:
+            return None
+        key = self.sandbox.build_key(self.lesson)
+        t = self.templates.get(key)
+        if t is None:
+            kdir = tempfile.mkdtemp(prefix="lstm-course-kernels-", dir=self.tmp_root)
+            t = self.templates[key] = SandboxTemplate(self.sandbox, kdir, self.lesson)
+        if not t.alive() or not t.ready():  # no template here: one bwrap per kernel instead
+            self.templates = None
+            t.close()
+            return None
+        return t
 
     def fill(self):
         while len(self._spare) < self.size:
@@ -515,6 +671,9 @@ class KernelPool:
         self._spare.clear()
         if self.forkserver is not None:
             self.forkserver.close()
+        for t in (self.templates or {}).values():
+            t.close()
+            shutil.rmtree(t.kernels_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":  # a smoke test: python -m lstm_course.grading.kernel_runner [--no-fork]

@@ -382,3 +382,208 @@ def sandbox_problem() -> str | None:
             shutil.rmtree(probe, ignore_errors=True)
     _PROBLEM[key] = problem
     return problem
+
+
+# -- kernels forked from a template inside a per-worker sandbox (privileged mode) -----------
+#
+# Starting Python and importing IPython, NumPy, matplotlib and lstm_course costs more than
+# grading a submission. As root, each worker starts ONE template sandbox (the same bwrap
+# command line, plus CAP_SYS_ADMIN and its kernels' folders at /run/kernels) whose Python has
+# imported those once and never runs learner code. Each kernel is forked from it and gets its
+# own sandbox before any learner code runs: new mount, PID, network, IPC and UTS namespaces; its
+# own connection folder at /run/kernel, the others' hidden; fresh sized /tmp and home; a new
+# /proc; then the kernel's fresh uid (all capabilities gone with root), the limits, ipykernel.
+# Process tree: template -> X (waits; killed to stop the kernel) -> Y (PID 1 of the kernel's
+# namespace: reaps, then writes the kernel's wait status to /run/kernel/exit and exits, which
+# ends everything left in the namespace) -> Z (the kernel, PID 2).
+TEMPLATE = r"""
+import ctypes, json, os, resource, signal, sys
+cfg = json.loads(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+NEWNS, NEWUTS, NEWIPC, NEWPID, NEWNET = 0x20000, 0x4000000, 0x8000000, 0x20000000, 0x40000000
+NOSUID, NODEV, NOEXEC, REC, PRIVATE = 2, 4, 8, 16384, 1 << 18
+BIND = 4096
+
+
+def check(r, what):
+    if r != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, what + ": " + os.strerror(e))
+
+
+def mount(src, tgt, fs, flags, data=None):
+    enc = lambda s: s.encode() if s else None
+    check(libc.mount(enc(src), enc(tgt), enc(fs), ctypes.c_ulong(flags), enc(data)), tgt)
+
+
+def die_with_parent():
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def drop(uid):
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    if 0 in (os.getuid(), os.geteuid(), os.getgid(), os.getegid()):
+        os._exit(97)
+
+
+def kernel(req):  # Z
+    die_with_parent()
+    drop(req["uid"])
+    for name, value in req["rlimits"]:
+        resource.setrlimit(getattr(resource, name), tuple(value))
+    os.setsid()
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.chdir(cfg["home"])
+    sys.argv = ["ipykernel_launcher"]
+    from ipykernel.kernelapp import IPKernelApp
+    app = IPKernelApp.instance()
+    app.initialize(["-f", cfg["kernel_dir"] + "/connection.json", *req["argv"]])
+    app.start()
+
+
+def init(req):  # Y, PID 1 of the kernel's namespace
+    die_with_parent()
+    mount("proc", "/proc", "proc", NOSUID | NODEV | NOEXEC)
+    z = os.fork()
+    if z == 0:
+        try:
+            kernel(req)
+        finally:
+            os._exit(0)
+    drop(req["uid"])
+    status = -1
+    while True:
+        try:
+            pid, st = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        if pid == z:
+            status = st
+            break
+    with open(cfg["kernel_dir"] + "/exit", "w") as fh:
+        fh.write(str(status))
+
+
+def spawn(req):  # X
+    report = cfg["kernels_dir"] + "/" + req["dir"] + "/exit"
+    try:
+        os.setsid()
+        die_with_parent()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        null = os.open("/dev/null", os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        check(libc.unshare(NEWNS | NEWUTS | NEWIPC | NEWPID | NEWNET), "unshare")
+        mount(None, "/", None, REC | PRIVATE)
+        mount(cfg["kernels_dir"] + "/" + req["dir"], cfg["kernel_dir"], None, BIND)
+        report = cfg["kernel_dir"] + "/exit"
+        mount("tmpfs", cfg["kernels_dir"], "tmpfs", NOSUID | NODEV, "size=16k,mode=755")
+        size = "size=%d,mode=1777" % req["tmp_bytes"]
+        mount("tmpfs", "/tmp", "tmpfs", NOSUID | NODEV, size)
+        mount("tmpfs", cfg["home"], "tmpfs", NOSUID | NODEV, size)
+        y = os.fork()
+        if y == 0:
+            try:
+                init(req)
+            finally:
+                os._exit(0)
+        while True:
+            try:
+                os.waitpid(y, 0)
+                break
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                break
+    except BaseException as exc:
+        try:
+            with open(report, "w") as fh:
+                fh.write("error " + type(exc).__name__ + ": " + str(exc))
+        except OSError:
+            pass
+    os._exit(0)
+
+
+def main():
+    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import importlib
+    for name in cfg["preload"]:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    proto.write(json.dumps({"ready": True}) + "\n")
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            if "kill" in req:
+                try:
+                    os.kill(int(req["kill"]), signal.SIGKILL)
+                except OSError:
+                    pass
+                continue
+            sys.stdout.flush()
+            pid = os.fork()
+        except Exception as exc:
+            proto.write(json.dumps({"error": type(exc).__name__ + ": " + str(exc)}) + "\n")
+            continue
+        if pid == 0:
+            try:
+                proto.close()
+                sys.stdin.close()
+            except Exception:
+                pass
+            spawn(req)
+            os._exit(0)
+        proto.write(json.dumps({"pid": pid}) + "\n")
+
+
+main()
+"""
+
+KERNELS_MOUNT = "/run/kernels"
+
+
+def template_command(sandbox: Sandbox, kernels_dir: str, lesson=None) -> list[str]:
+    """The bwrap command line of a worker's template sandbox (privileged mode only)."""
+    from .forkserver import PRELOAD
+
+    cfg = {
+        "preload": list(PRELOAD),
+        "kernels_dir": KERNELS_MOUNT,
+        "kernel_dir": KERNEL_MOUNT,
+        "home": HOME,
+    }
+    return [
+        *sandbox._static,
+        "--cap-add",
+        "CAP_SYS_ADMIN",
+        "--ro-bind",
+        sandbox.package_for(lesson),
+        PACKAGE_MOUNT,
+        "--bind",
+        kernels_dir,
+        KERNELS_MOUNT,
+        "--perms",
+        "0755",
+        "--dir",
+        KERNEL_MOUNT,
+        "--",
+        sys.executable,
+        "-s",
+        "-c",
+        TEMPLATE,
+        json.dumps(cfg),
+    ]
