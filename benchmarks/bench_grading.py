@@ -3,6 +3,7 @@ serially with nbclient (what nbgrader's autograde step does: every cell, one ker
 
     python benchmarks/bench_grading.py                 # 30 submissions, --jobs 2
     python benchmarks/bench_grading.py -n 60 --jobs 2 --json results.json
+    python benchmarks/bench_grading.py --correct-only --skip-nbclient   # the sandbox's target
 
 Submissions are built from solutions/ (correct answers and catalogued mistakes, each file
 distinct so the content-hash cache cannot help; the cache is off anyway). Timings, on the
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 
-def build(n: int, folder: Path) -> list[Path]:
+def build(n: int, folder: Path, correct_only: bool = False) -> list[Path]:
     import grading_fixtures as fx
 
     from lstm_course.exercises import EXERCISES
@@ -38,7 +39,7 @@ def build(n: int, folder: Path) -> list[Path]:
     plan = []
     for lesson, names in sorted(lessons.items()):
         plan.append(("correct", lesson, None, None))
-        for name in names:
+        for name in [] if correct_only else names:
             plan += [("mistake", lesson, name, m) for m in EXERCISES[name].mistakes]
     # interleave lessons so the sample is a class's mix, not one lesson first
     by_lesson: dict[str, list] = {}
@@ -136,6 +137,9 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-nbclient", action="store_true")
     ap.add_argument("--skip-plain", action="store_true", help="skip the no-fork-server run")
+    ap.add_argument(
+        "--correct-only", action="store_true", help="only correct answers (each lesson in turn)"
+    )
     ap.add_argument("--skip-unsafe", action="store_true", help="only the sandboxed run (+nbclient)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = ap.parse_args(argv)
@@ -143,7 +147,7 @@ def main(argv=None):
 
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         folder = Path(tmp) / "subs"
-        paths = build(args.n, folder)
+        paths = build(args.n, folder, args.correct_only)
         print(
             f"{len(paths)} submissions from solutions/, {os.cpu_count()} CPUs, "
             f"load before: {load():.1f}"

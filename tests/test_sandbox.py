@@ -425,3 +425,36 @@ def test_a_lessons_build_keeps_only_what_the_lesson_hands_over(tmp_path):
     assert learn_line.strip() in gates and cell_line.strip() not in cell
     pkg = build_answer_free(tmp_path / "all")
     assert learn_line.strip() not in (pkg / "gates.py").read_text()
+
+
+@pytest.mark.parametrize("way", ["bwrap-per-kernel", "forked-from-template"])
+def test_a_lesson_05_kernel_has_the_gates_but_not_the_cell(sandbox, tmp_path, way):
+    from lstm_course.grading.kernel_runner import Kernel, KernelPool
+
+    pool = None
+    if way == "bwrap-per-kernel":
+        k = Kernel(sandbox=sandbox, tmp_root=str(tmp_path), lesson="05_lstm_cell")
+    else:
+        if not sandbox.privileged:
+            pytest.skip("kernels are forked from a template only when the grader runs as root")
+        pool = KernelPool(size=0, sandbox=sandbox, fork=True, tmp_root=str(tmp_path))
+        k = pool.take("01_learn_gate").shutdown() or pool.take("05_lstm_cell")
+        assert k.template is not None
+    try:
+        assert k.ready()
+        out = run(
+            k,
+            "import inspect, os, lstm_course.gates as g, lstm_course.cell as c\n"
+            "out = [inspect.getsource(g.learn_gate), inspect.getsource(c.lstm_cell),"
+            " [f for d, _, fs in os.walk('/opt') for f in fs if 'lstm_course' not in d]]",
+        )
+    finally:
+        k.shutdown()
+        if pool is not None:
+            pool.close()
+    learn_line = next(x for x in EXERCISES[N].body.splitlines() if x.strip())
+    cell_line = next(x for x in EXERCISES["lstm_cell"].body.splitlines() if x.strip())
+    gates_src, cell_src, stray = out
+    assert learn_line.strip() in gates_src
+    assert cell_line.strip() not in cell_src and "NotImplementedError" in cell_src
+    assert stray == []

@@ -129,16 +129,16 @@ class SandboxTemplate:
     """A worker's template sandbox (sandbox.TEMPLATE, root only): a Python that imported the
     heavy modules once, inside the sandbox, and forks each kernel into a sandbox of its own."""
 
-    def __init__(self, sandbox, kernels_dir: str, lesson: str | None = None):
+    def __init__(self, sandbox, kernels_dir: str):
         import subprocess
 
         from .sandbox import template_command
 
-        self.sandbox, self.kernels_dir, self.lesson = sandbox, kernels_dir, lesson
+        self.sandbox, self.kernels_dir = sandbox, kernels_dir
         os.makedirs(kernels_dir, exist_ok=True)
         debug = os.environ.get("LSTM_COURSE_SANDBOX_DEBUG")
         self.proc = subprocess.Popen(
-            template_command(sandbox, kernels_dir, lesson),
+            template_command(sandbox, kernels_dir),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None if debug else subprocess.DEVNULL,
@@ -157,10 +157,12 @@ class SandboxTemplate:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def spawn(self, dirname: str, uid: int, argv) -> int:
+    def spawn(self, dirname: str, uid: int, argv, lesson: str | None = None) -> int:
         if not self.ready():
             raise RuntimeError("the sandbox template did not start")
+        self.sandbox.package_for(lesson)  # made if missing
         req = {
+            "build": self.sandbox.build_key(lesson),
             "dir": dirname,
             "uid": uid,
             "rlimits": self.sandbox.rlimits(),
@@ -315,7 +317,7 @@ class Kernel:
 
         from .sandbox import KERNEL_MOUNT
 
-        name = f"k-{secrets.token_hex(6)}"
+        name = f"k{secrets.token_hex(4)}"
         kdir = os.path.join(self.template.kernels_dir, name)
         uid = self.sandbox.new_uid()
         self.sandbox.prepare_kernel_dir(kdir, uid)
@@ -329,7 +331,7 @@ class Kernel:
             json.dump(info, fh)
         os.chown(inside, uid, uid)
         self._kdir, self._killed = kdir, False
-        self._pid = self.template.spawn(name, uid, KERNEL_ARGS)
+        self._pid = self.template.spawn(name, uid, KERNEL_ARGS, self.lesson)
         self.kc = BlockingKernelClient(connection_file=outside)
         self.kc.load_connection_file()
 
@@ -608,8 +610,9 @@ class KernelPool:
         self.size, self.warmup, self.tmp_root = size, warmup, tmp_root
         self.sandbox = sandbox
         self.lesson = None  # the lesson of the last kernel taken: the spare is made for it
-        # root: kernels forked from a template sandbox per answer-free build (see sandbox.py)
-        self.templates: dict | None = {} if (sandbox is not None and fork) else None
+        # root: kernels forked from one template sandbox per worker (see sandbox.py)
+        self.template: SandboxTemplate | None = None
+        self.use_template = sandbox is not None and fork and sandbox.privileged
         self.forkserver = None
         if fork and sandbox is None and sys.platform.startswith("linux"):
             try:
@@ -636,16 +639,18 @@ class KernelPool:
         return Kernel(self.warmup, tmp_root=self.tmp_root)
 
     def _template(self) -> SandboxTemplate | None:
-        if self.templates is None or not self.sandbox.privileged:
+        if not self.use_template:
             return None
-        key = self.sandbox.build_key(self.lesson)
-        t = self.templates.get(key)
+        t = self.template
         if t is None:
-            kdir = tempfile.mkdtemp(prefix="lstm-course-kernels-", dir=self.tmp_root)
-            t = self.templates[key] = SandboxTemplate(self.sandbox, kdir, self.lesson)
+            # short: the kernels' unix socket paths must stay under ~100 characters
+            root = self.tmp_root if len(self.tmp_root or "") <= 48 else None
+            kdir = tempfile.mkdtemp(prefix="lck-", dir=root)
+            t = self.template = SandboxTemplate(self.sandbox, kdir)
         if not t.alive() or not t.ready():  # no template here: one bwrap per kernel instead
-            self.templates = None
+            self.use_template, self.template = False, None
             t.close()
+            shutil.rmtree(t.kernels_dir, ignore_errors=True)
             return None
         return t
 
@@ -671,9 +676,9 @@ class KernelPool:
         self._spare.clear()
         if self.forkserver is not None:
             self.forkserver.close()
-        for t in (self.templates or {}).values():
-            t.close()
-            shutil.rmtree(t.kernels_dir, ignore_errors=True)
+        if self.template is not None:
+            self.template.close()
+            shutil.rmtree(self.template.kernels_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":  # a smoke test: python -m lstm_course.grading.kernel_runner [--no-fork]

@@ -402,7 +402,7 @@ cfg = json.loads(sys.argv[1])
 libc = ctypes.CDLL(None, use_errno=True)
 NEWNS, NEWUTS, NEWIPC, NEWPID, NEWNET = 0x20000, 0x4000000, 0x8000000, 0x20000000, 0x40000000
 NOSUID, NODEV, NOEXEC, REC, PRIVATE = 2, 4, 8, 16384, 1 << 18
-BIND = 4096
+BIND, RDONLY, REMOUNT = 4096, 1, 32
 
 
 def check(r, what):
@@ -431,6 +431,11 @@ def drop(uid):
 def kernel(req):  # Z
     die_with_parent()
     drop(req["uid"])
+    if req.get("build", "all") != "all":  # this lesson's build is mounted: import it afresh
+        import importlib
+        for name in [m for m in sys.modules if m == "lstm_course" or m.startswith("lstm_course.")]:
+            del sys.modules[name]
+        importlib.invalidate_caches()
     for name, value in req["rlimits"]:
         resource.setrlimit(getattr(resource, name), tuple(value))
     os.setsid()
@@ -485,6 +490,13 @@ def spawn(req):  # X
         mount(cfg["kernels_dir"] + "/" + req["dir"], cfg["kernel_dir"], None, BIND)
         report = cfg["kernel_dir"] + "/exit"
         mount("tmpfs", cfg["kernels_dir"], "tmpfs", NOSUID | NODEV, "size=16k,mode=755")
+        build = req.get("build", "all")
+        if build != "all":
+            if "/" in build or build.startswith("."):
+                raise ValueError("bad build name")
+            mount(cfg["builds"] + "/" + build, cfg["package"], None, BIND | REC)
+            mount(None, cfg["package"], None, REMOUNT | BIND | RDONLY | NOSUID | NODEV)
+        mount("tmpfs", cfg["builds"], "tmpfs", NOSUID | NODEV, "size=16k,mode=755")
         size = "size=%d,mode=1777" % req["tmp_bytes"]
         mount("tmpfs", "/tmp", "tmpfs", NOSUID | NODEV, size)
         mount("tmpfs", cfg["home"], "tmpfs", NOSUID | NODEV, size)
@@ -554,10 +566,13 @@ main()
 """
 
 KERNELS_MOUNT = "/run/kernels"
+BUILDS_MOUNT = "/opt/lstm-course-builds"  # the template's only: hidden in every kernel
 
 
-def template_command(sandbox: Sandbox, kernels_dir: str, lesson=None) -> list[str]:
-    """The bwrap command line of a worker's template sandbox (privileged mode only)."""
+def template_command(sandbox: Sandbox, kernels_dir: str) -> list[str]:
+    """The bwrap command line of a worker's template sandbox (privileged mode only). It
+    imports the "all" build; a kernel for a lesson with its own build gets that build mounted
+    in its place and imports lstm_course afresh."""
     from .forkserver import PRELOAD
 
     cfg = {
@@ -565,14 +580,19 @@ def template_command(sandbox: Sandbox, kernels_dir: str, lesson=None) -> list[st
         "kernels_dir": KERNELS_MOUNT,
         "kernel_dir": KERNEL_MOUNT,
         "home": HOME,
+        "builds": BUILDS_MOUNT,
+        "package": PACKAGE_MOUNT,
     }
     return [
         *sandbox._static,
         "--cap-add",
         "CAP_SYS_ADMIN",
         "--ro-bind",
-        sandbox.package_for(lesson),
+        sandbox.package_for(None),
         PACKAGE_MOUNT,
+        "--ro-bind",
+        sandbox.package_root,
+        BUILDS_MOUNT,
         "--bind",
         kernels_dir,
         KERNELS_MOUNT,
