@@ -199,7 +199,11 @@ class SandboxTemplate:
             self.proc.wait()
 
 
-KERNEL_ARGS = ("--HistoryManager.enabled=False", "--IPKernelApp.quiet=True")
+KERNEL_ARGS = (
+    "--HistoryManager.enabled=False",
+    "--IPKernelApp.quiet=True",
+    "--InteractiveShell.xmode=Minimal",  # the grader reads ename and evalue only
+)
 
 
 class Kernel:

@@ -288,6 +288,11 @@ class Sandbox:
 
             tmp = tempfile.mkdtemp(prefix=f".{key}-", dir=self.package_root)
             build_answer_free(tmp, keep=keep)
+            import compileall
+
+            # bytecode now: the kernels cannot write it (read-only) and would compile every
+            # module they import from source, every time
+            compileall.compile_dir(tmp, quiet=1, workers=1)
             os.chmod(tmp, 0o755)  # the kernel's uid reads it
             try:
                 os.rename(tmp, target)
