@@ -66,7 +66,7 @@ def load() -> float:
 def time_grader(folder: Path, jobs: int, fork: bool, sandbox: bool = False) -> dict:
     from lstm_course.grading import Limits, grade_paths
 
-    kind = "sandbox" if sandbox else ("fork" if fork else "plain")
+    kind = ("sandbox-" if sandbox else "") + ("fork" if fork else "plain")
     out = folder.parent / f"gradebook-{kind}.csv"
     start, cpu0 = time.perf_counter(), os.times()
     run = grade_paths(
@@ -136,7 +136,7 @@ def main(argv=None):
     ap.add_argument("-n", type=int, default=30, help="submissions (default 30)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-nbclient", action="store_true")
-    ap.add_argument("--skip-plain", action="store_true", help="skip the no-fork-server run")
+    ap.add_argument("--skip-plain", action="store_true", help="skip the runs with launched kernels")
     ap.add_argument(
         "--correct-only", action="store_true", help="only correct answers (each lesson in turn)"
     )
@@ -153,13 +153,21 @@ def main(argv=None):
             f"load before: {load():.1f}"
         )
         res = {"n": len(paths), "jobs": args.jobs, "cpus": os.cpu_count()}
-        res["grader_sandbox"] = time_grader(folder, args.jobs, fork=False, sandbox=True)
+        res["grader_sandbox"] = time_grader(folder, args.jobs, fork=True, sandbox=True)
         print(
             f"lstm-course grade --jobs {args.jobs} (sandboxed kernels): "
             f"{res['grader_sandbox']['seconds']:.1f} s, "
             f"{res['grader_sandbox']['per_minute']:.1f} submissions/min "
             f"(load {res['grader_sandbox']['load']:.1f}) {res['grader_sandbox']['statuses']}"
         )
+        if not args.skip_plain:
+            res["grader_sandbox_plain"] = time_grader(folder, args.jobs, fork=False, sandbox=True)
+            r = res["grader_sandbox_plain"]
+            print(
+                f"lstm-course grade --jobs {args.jobs} (sandboxed, one bwrap + launched kernel "
+                f"each, the non-root path): {r['seconds']:.1f} s, {r['per_minute']:.1f} "
+                f"submissions/min (load {r['load']:.1f})"
+            )
         if not args.skip_unsafe:
             res["grader_fork"] = time_grader(folder, args.jobs, fork=True)
             print(
