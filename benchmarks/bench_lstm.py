@@ -4,7 +4,11 @@
     python benchmarks/bench_lstm.py --threads 2     # both libraries on 2 threads
 
 Both sides use the same number of threads: the BLAS/OpenMP variables are set before NumPy is
-imported, and torch.set_num_threads gets the same number. Both compute the same things:
+imported, torch.set_num_threads gets the same number, and the NumPy path runs with
+fused_forward(..., threads=N) (the batch split over N threads, the BLAS at one thread each;
+--numpy-blas-threads keeps the NumPy path on one Python thread with an N-thread BLAS instead).
+The CPU model, the BLAS in use (threadpoolctl, when installed) and the load average are
+printed with the figures, so each figure says where it was measured. Both compute the same things:
 the outputs, then the gradients of every weight, of the input sequence (and, for NumPy, of
 the initial state) for a given upstream gradient. Runs alternate in blocks (NumPy, torch,
 NumPy, ...) with a pause between blocks so that neither library's idle threads spin while the
@@ -33,6 +37,12 @@ ap.add_argument(
     help="threads for both NumPy's BLAS and torch (default 1: steady on a shared "
     "machine; NumPy alone would use every core)",
 )
+ap.add_argument(
+    "--numpy-blas-threads",
+    action="store_true",
+    help="NumPy path on one Python thread with an N-thread BLAS (the old way) instead of "
+    "fused_forward(threads=N)",
+)
 ap.add_argument("--rounds", type=int, default=6, help="alternating blocks per library")
 ap.add_argument("--runs", type=int, default=3, help="timed runs per block")
 ap.add_argument(
@@ -42,8 +52,18 @@ ap.add_argument(
 )
 args = ap.parse_args()
 
-for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(args.threads)
+try:
+    import threadpoolctl  # noqa: E402  (pure Python: it loads no BLAS by itself)
+except ImportError:
+    threadpoolctl = None
+
+split = 1 if args.numpy_blas_threads else args.threads  # fused_forward(threads=split)
+# fused_forward(threads=N) holds the BLAS at one thread per part through threadpoolctl; without
+# it, start the BLAS at one thread (torch still gets N through torch.set_num_threads)
+blas_threads = 1 if split > 1 and threadpoolctl is None else args.threads
+for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(blas_threads)
+os.environ["OMP_NUM_THREADS"] = str(args.threads)
 
 import time  # noqa: E402
 
@@ -69,7 +89,9 @@ g_t = torch.from_numpy(dstms)
 
 
 def numpy_step():
-    _, _, cache = fused_forward(events, params, variant="standard", return_cache=True)
+    _, _, cache = fused_forward(
+        events, params, variant="standard", return_cache=True, threads=split
+    )
     return fused_backward(dstms, cache)
 
 
@@ -164,11 +186,55 @@ def gemm_rate(m, k, n, seconds=0.5):
     return 2.0 * m * k * n / best / 1e9
 
 
+def split_gemm_rate(m, k, n, parts):
+    """The ceiling of the products in fused_forward(threads=parts): `parts` cores, each
+    running (m/parts, k) @ (k, n) on one BLAS thread (best single call, so robust to load)."""
+    if parts == 1:
+        return gemm_rate(m, k, n)
+    if threadpoolctl is None:  # then the BLAS was started at one thread
+        return parts * gemm_rate(-(-m // parts), k, n)
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        return parts * gemm_rate(-(-m // parts), k, n)
+
+
+def cpu_model():
+    """'model name (family/model/stepping, SIMD flags)' from /proc/cpuinfo."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            lines = f.read().split("\n\n")[0].splitlines()  # the first CPU
+    except OSError:
+        import platform
+
+        return platform.processor() or "unknown CPU"
+    info = dict((k.strip(), v.strip()) for k, _, v in (ln.partition(":") for ln in lines))
+    simd = "+".join(f for f in ("avx512f", "avx2", "fma") if f in info.get("flags", "").split())
+    return (
+        f"{info.get('model name', '?')} (family {info.get('cpu family', '?')} model "
+        f"{info.get('model', '?')} stepping {info.get('stepping', '?')}, {simd})"
+    )
+
+
+def blas_info():
+    """One line per BLAS / OpenMP library loaded in this process (threadpoolctl)."""
+    if threadpoolctl is None:
+        return ["threadpoolctl not installed (pip install threadpoolctl): BLAS kernel unknown"]
+    out = []
+    for i in threadpoolctl.threadpool_info():
+        kernel = i.get("architecture") or i.get("corename")
+        out.append(
+            f"{i.get('user_api')}: {i.get('internal_api')} {i.get('version') or ''}"
+            + (f", kernel {kernel}" if kernel else "")
+            + f", {i.get('num_threads')} thread(s) ({os.path.basename(i['filepath'])})"
+        )
+    return out
+
+
 fns = {"numpy (fused)": numpy_step, "torch nn.LSTM": torch_step}
 if args.teaching:
     fns["numpy (teaching path)"] = teaching_step
     fns["numpy (plain fused loop)"] = plain_fused_step
 times = {name: [] for name in fns}
+load_before = os.getloadavg()
 for fn in fns.values():  # warm up
     fn()
     fn()
@@ -177,15 +243,36 @@ for _ in range(args.rounds):
         time.sleep(0.2)  # let the other library's worker threads go idle
         times[name] += timed(fn, args.runs if name in ("numpy (fused)", "torch nn.LSTM") else 1)
 
+load_after = os.getloadavg()
 flops = 24.0 * T * B * H * (H + D)  # GEMM flops: forward 8TBH(H+D), backward 8TBH(2H+2D)
-step_rate = gemm_rate(B, H, 4 * H)  # the recurrent product of one step
+step_rate = gemm_rate(B, H, 4 * H)  # the recurrent product of one step, BLAS on N threads
 big_rate = gemm_rate(T * B // 4, H + D, 4 * H)
+ref_rate = step_rate if split == 1 else split_gemm_rate(B, H, 4 * H, split)  # the ceiling
 
 print(f"LSTM forward+backward, B={B} T={T} D={D} H={H} {dtype}, standard variant")
 print(
-    f"threads: {args.threads} for NumPy's BLAS (OPENBLAS/OMP/MKL_NUM_THREADS) and "
-    f"torch.set_num_threads; numpy {np.__version__}, torch {torch.__version__}; "
-    f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+    f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs; torch CPU capability "
+    f"{torch.backends.cpu.get_cpu_capability()}"
+)
+for line in blas_info():
+    print(f"BLAS/OpenMP in this process: {line}")
+numpy_how = (
+    f"fused_forward(threads={split}) with the BLAS at 1 thread "
+    + ("during the call" if threadpoolctl else "(OPENBLAS/MKL_NUM_THREADS=1: no threadpoolctl)")
+    if split > 1
+    else f"one Python thread, BLAS on {blas_threads} thread(s)"
+)
+print(
+    f"threads: {args.threads} (OPENBLAS/OMP/MKL_NUM_THREADS, torch.set_num_threads); NumPy: "
+    f"{numpy_how}; numpy {np.__version__}, torch {torch.__version__}, Python "
+    f"{sys.version.split()[0]}"
+)
+print(
+    "load average (1, 5, 15 min): before "
+    + " ".join(f"{x:.2f}" for x in load_before)
+    + ", after "
+    + " ".join(f"{x:.2f}" for x in load_after)
+    + f" on {os.cpu_count()} CPUs"
 )
 print(f"gradient agreement numpy vs torch (max rel. diff): {check_same_gradients():.1e}")
 stats = {}
@@ -199,18 +286,33 @@ for name, ts in times.items():
     )
 (n_min, n_med), (t_min, t_med) = stats["numpy (fused)"], stats["torch nn.LSTM"]
 print(
-    f"ratio numpy / torch, wall: {n_min[0] / t_min[0]:.2f} (min) {n_med[0] / t_med[0]:.2f} "
-    f"(median);  CPU: {n_min[1] / t_min[1]:.2f} (min) {n_med[1] / t_med[1]:.2f} (median)"
+    f"ratio numpy / torch at {args.threads} thread(s): MEDIAN wall {n_med[0] / t_med[0]:.2f}, "
+    f"min wall {n_min[0] / t_min[0]:.2f};  CPU time: median {n_med[1] / t_med[1]:.2f}, "
+    f"min {n_min[1] / t_min[1]:.2f}"
 )
 print(f"matrix-product work: {flops / 1e9:.2f} GFLOP per forward+backward")
 print(
-    f"NumPy GEMM rate: {step_rate:.1f} GFLOP/s for one step's ({B},{H})@({H},{4 * H}), "
-    f"{big_rate:.1f} GFLOP/s for a ({T * B // 4},{H + D})@({H + D},{4 * H})"
+    f"NumPy GEMM rate, BLAS on {blas_threads} thread(s): {step_rate:.1f} GFLOP/s for one "
+    f"step's ({B},{H})@({H},{4 * H}), {big_rate:.1f} GFLOP/s for a "
+    f"({T * B // 4},{H + D})@({H + D},{4 * H})"
 )
-for label, ms in (("wall", n_min[0]), ("CPU", n_min[1])):
+if split > 1:
+    print(
+        f"NumPy GEMM rate for fused_forward(threads={split}): {split} x the 1-BLAS-thread rate "
+        f"of ({-(-B // split)},{H})@({H},{4 * H}) = {ref_rate:.1f} GFLOP/s (its ceiling)"
+    )
+for label, ms in (("median wall", n_med[0]), ("min wall", n_min[0])):
     achieved = flops / (ms / 1e3) / 1e9
     print(
-        f"NumPy path achieves {achieved:.1f} GFLOP/s by {label} min = "
-        f"{100 * achieved / step_rate:.0f}% of the per-step GEMM rate"
+        f"NumPy path achieves {achieved:.1f} GFLOP/s by {label} time = GEMM fraction "
+        f"{100 * achieved / ref_rate:.0f}% of {ref_rate:.1f} GFLOP/s"
+    )
+cores = max(split, blas_threads)  # the cores the NumPy path's products may use
+for label, ms in (("median CPU", n_med[1]), ("min CPU", n_min[1])):
+    per_core = flops / (ms / 1e3) / 1e9  # per CPU-second: what one busy core achieves
+    print(
+        f"NumPy path achieves {per_core:.1f} GFLOP per CPU-second by {label} time = "
+        f"{100 * per_core * cores / ref_rate:.0f}% of the per-core GEMM rate "
+        f"{ref_rate / cores:.1f} (steadier on a loaded machine)"
     )
 print("(the rest of the time goes to elementwise work: exp, products, sums, and Python overhead)")

@@ -279,7 +279,7 @@ def plot_learning_curves(histories: dict, ax=None, window: int = 20, title: str 
         ax.semilogy(smooth(loss, window), color=colour, lw=2, label=f"{name} (running mean)")
     ax.axhline(
         BASELINE_MSE,
-        color="#333333",
+        color="#7f7f7f",  # grey, so the black RNN curve on top of it stays visible
         ls="--",
         lw=1.2,
         label="baseline: always predict 1 (MSE 0.167)",
@@ -300,10 +300,15 @@ def carrying_units(activity: dict, marker: int = 0, units: int = 2) -> np.ndarra
     return np.argsort(-np.abs(contrib[marker][-1]))[:units]
 
 
-def plot_gate_activity(activity: dict, events, target: float | None = None, units: int = 2):
+def plot_gate_activity(
+    activity: dict, events, target: float | None = None, units: int = 2, subplots=None
+):
     """Three panels for one sequence: the Event (values and the two markers), the forget gate f_t
     of every unit (heat map), and, for the ``units`` units each marked value changed most, what
-    that value added to their LTM over time. Returns the figure."""
+    that value added to their LTM over time. Returns the figure.
+
+    subplots: what makes the figure (default plt.subplots; a widget passes its own, which
+    makes a figure outside pyplot, see lstm_course.widgets._common.subplots)."""
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
     from .plotting import GATE_COLOURS, gate_cmap  # noqa: PLC0415
@@ -312,7 +317,7 @@ def plot_gate_activity(activity: dict, events, target: float | None = None, unit
     T = len(events)
     marks = activity["marks"]
     f = activity["forget"]
-    fig, axes = plt.subplots(
+    fig, axes = (subplots or plt.subplots)(
         3,
         1,
         figsize=(9, 7.5),
@@ -323,12 +328,26 @@ def plot_gate_activity(activity: dict, events, target: float | None = None, unit
     ax = axes[0]
     ax.bar(np.arange(T), events[:, 0], color=GATE_COLOURS["event"], width=0.8, label="value")
     ax.bar(marks, events[marks, 0], color=GATE_COLOURS["learn"], width=1.5, label="marked value")
+    # A marked value can be close to 0 (an invisible bar): a triangle and the value mark each one.
+    ax.plot(marks, np.full(len(marks), 1.1), "v", color=GATE_COLOURS["learn"], ms=8, label="marker")
+    for m in marks:
+        ax.annotate(
+            f"{events[m, 0]:.2f}",
+            (m, 1.1),
+            xytext=(7, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color=GATE_COLOURS["learn"],
+        )
+        ax.axvline(m, color=GATE_COLOURS["learn"], lw=1, ls="--")
+    ax.set_ylim(0, 1.22)
     what = (
         "" if target is None else f": target {target:.2f}, prediction {activity['prediction']:.2f}"
     )
     ax.set_title("The Event: values in U[0, 1], two of them marked" + what)
     ax.set_ylabel("value")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax = axes[1]
     order = np.argsort(f.mean(axis=0))
     im = ax.imshow(
@@ -344,7 +363,8 @@ def plot_gate_activity(activity: dict, events, target: float | None = None, unit
         ax.axvline(m, color=GATE_COLOURS["learn"], lw=1, ls="--")
     ax.set_ylabel("unit (sorted by mean $f_t$)")
     ax.set_title(r"Forget factor $f_t$ of every unit (1 = keep the LTM, 0 = erase it)")
-    fig.colorbar(im, ax=list(axes), label="$f_t$", shrink=0.35, pad=0.01)
+    # The colour bar sits just right of this panel, in the margin the legends already take.
+    fig.colorbar(im, cax=ax.inset_axes([1.02, 0.0, 0.025, 1.0]), label="$f_t$")
     ax = axes[2]
     contrib = activity["contribution"]
     styles = ((GATE_COLOURS["ltm"], "-", "first"), (GATE_COLOURS["learn"], "--", "second"))
@@ -364,9 +384,9 @@ def plot_gate_activity(activity: dict, events, target: float | None = None, unit
     ax.set_xlabel("time step t")
     ax.set_ylabel("change of $LTM_t$")
     ax.set_title(
-        "What each marked value changed in the long-term memory (LTM minus the LTM "
-        "with that value set to 0)",
+        "What each marked value changed in the LTM\n"
+        "(the LTM minus the LTM with that value set to 0)",
         fontsize=10,
     )
-    ax.legend(loc="upper left", fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
     return fig

@@ -10,8 +10,8 @@ that make the student notebooks (lstm_course.release) make this build: each regi
 
 so a kernel that imports the build has no code path that computes a graded answer, while
 everything around the answers (validation, plotting, the checks' cases) still works. The
-markers themselves stay (around the stub), so the exercise registry still imports; the known
-mistakes (text edits of the real bodies) are not validated against the stubs.
+exercise registry still imports (an exercise whose function is a stub has no body, and the
+known mistakes, text edits of the answers, are marked too: the build has none).
 
 Functions that compute an answer without holding a marked region (the fused path, the PyTorch
 module's forward, the gate readouts) are listed in STUBBED: their whole body after the
@@ -56,11 +56,6 @@ STUBBED = (
     ("gate_views.py", "use_gate_readout"),
 )
 STUBBED_MESSAGE = "not available in the grading kernel (answer-free build)"
-
-# in the build's exercises/base.py: mistakes are text edits of the REAL bodies; against the stubs
-# they cannot apply, so the import-time validation is switched off there
-_MISTAKE_VALIDATION = "            m.spans(self.body)\n"
-_MISTAKE_VALIDATION_OFF = "            pass  # answer-free build: the marked bodies are stubs\n"
 
 
 def marked_regions(path) -> list[list[str]]:
@@ -153,9 +148,10 @@ def stub_functions(text: str, qualnames, where: str = "file") -> str:
     return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
 
 
-def _stub_keeping_markers(text: str, keep=frozenset()) -> str:
-    """Every marked region's body replaced by the stub (the BEGIN/END lines kept), except in
-    the top-level functions named in `keep`."""
+def _stub_regions(text: str, keep=frozenset()) -> str:
+    """Every marked region replaced by the stub, as in the student notebooks (markers gone:
+    lstm_course.exercises.base.is_stub recognizes it), except in the top-level functions
+    named in `keep`, which stay as they are."""
     kept_lines = set()
     if keep:
         for node in ast.parse(text).body:
@@ -167,10 +163,11 @@ def _stub_keeping_markers(text: str, keep=frozenset()) -> str:
             out.append(line)
         elif m := BEGIN.match(line):
             inside = True
-            out += [line, f'{m["indent"]}raise NotImplementedError("{STUB_MESSAGE}")']
+            out.append(f"{m['indent']}# YOUR CODE HERE")
+            if m["indent"]:  # a function's body (a module-level region just goes)
+                out.append(f'{m["indent"]}raise NotImplementedError("{STUB_MESSAGE}")')
         elif END.match(line) and inside:
             inside = False
-            out.append(line)
         elif not inside:
             out.append(line)
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
@@ -224,13 +221,9 @@ def build_answer_free(out_dir, package_dir=PACKAGE_DIR, keep=()) -> Path:
         text = original = path.read_text(encoding="utf-8")
         if "BEGIN SOLUTION" in text and rel not in ("release.py", "answer_free.py"):
             strip_solution_source(text, rel)  # raises MarkerError on unbalanced markers
-            text = _stub_keeping_markers(text, keep)
+            text = _stub_regions(text, keep)
         if rel in by_file:
             text = stub_functions(text, by_file.pop(rel), rel)
-        if rel == "exercises/base.py":
-            if text.count(_MISTAKE_VALIDATION) != 1:
-                raise ValueError("answer-free build: exercises/base.py changed; update answer_free")
-            text = text.replace(_MISTAKE_VALIDATION, _MISTAKE_VALIDATION_OFF)
         if text != original:
             path.write_text(text, encoding="utf-8")
     if by_file:

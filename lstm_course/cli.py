@@ -4,6 +4,8 @@
     lstm-course execute NOTEBOOK...                 refresh a solution notebook's stored outputs
     lstm-course grade SUBMISSION... --out gradebook.csv [--jobs N] [--timeout S] ...
     lstm-course check NOTEBOOK                      a learner's self-check of a saved notebook
+    lstm-course report GRADEBOOK [--out report.html]   class report (HTML + Markdown twin)
+    lstm-course export GRADEBOOK --out FILE [--format canvas|totals] [--roster CSV]
     lstm-course build-answer-free OUT_DIR           the package with every answer stubbed
 
 Exit status: 0 done (for `check`: every exercise passes), 1 something to report (`release
@@ -173,6 +175,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the notebook WITHOUT the bubblewrap sandbox (where none can be had)",
     )
 
+    rp = sub.add_parser(
+        "report",
+        help="a class report from a gradebook (HTML with plots + Markdown)",
+        description="Per exercise: pass rate, score distribution, difficulty and "
+        "discrimination, statuses, and the most common diagnoses (the check messages of the "
+        "rows that did not pass, grouped and counted). Writes an HTML page (plots embedded) "
+        "and a Markdown twin next to it.",
+    )
+    rp.add_argument("gradebook", metavar="GRADEBOOK", help="a gradebook CSV written by grade")
+    rp.add_argument(
+        "--out",
+        metavar="HTML",
+        help="the HTML file (default: report.html next to the gradebook); the Markdown twin "
+        "is the same name with .md",
+    )
+
+    x = sub.add_parser(
+        "export",
+        help="per-student totals, or a gradebook CSV for an LMS (Canvas)",
+        description="Sum each student's points per assignment and write them for an LMS: "
+        "--format canvas writes Canvas's gradebook CSV (Student, ID, SIS User ID, SIS Login "
+        "ID, Section, one column per assignment); --format totals a plain "
+        "student,assignment,points,max_points table.",
+    )
+    x.add_argument("gradebook", metavar="GRADEBOOK", help="a gradebook CSV written by grade")
+    x.add_argument("--out", required=True, metavar="FILE", help="the CSV to write")
+    x.add_argument("--format", choices=("canvas", "totals"), default="canvas")
+    x.add_argument(
+        "--roster",
+        metavar="CSV",
+        help="Canvas students (e.g. Canvas's own gradebook export): columns Student, ID, SIS "
+        "User ID, SIS Login ID, Section; matched to the gradebook's student ids",
+    )
+
     a = sub.add_parser(
         "build-answer-free",
         help="write the answer-free build of the package",
@@ -188,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_release(args) -> int:
-    from .release import MarkerError, out_of_sync, release
+    from .release import MarkerError, out_of_sync, release, sync_answers
 
     solutions = Path(args.solutions)
     if not solutions.is_dir():
@@ -197,7 +233,7 @@ def cmd_release(args) -> int:
         raise CLIError(f"no .ipynb files in {solutions}")
     try:
         if args.check:
-            problems = out_of_sync(solutions, args.out)
+            problems = sync_answers(solutions, check=True) + out_of_sync(solutions, args.out)
             if problems:
                 print(
                     f"{args.out}/ is out of sync with {solutions}/ "
@@ -208,6 +244,8 @@ def cmd_release(args) -> int:
                 return 1
             print(f"{args.out}/ is in sync with {solutions}/")
             return 0
+        for line in sync_answers(solutions):
+            print(f"updated {line.split(':')[0]} ({line.split(': ', 1)[1]}): re-execute it")
         written = release(solutions, args.out)
     except MarkerError as exc:
         raise CLIError(str(exc)) from None
@@ -263,6 +301,7 @@ UNSAFE_WARNING = (
 
 def cmd_grade(args) -> int:
     from .grading.engine import grade_paths
+    from .grading.gradebook import NotAGradebook
     from .grading.notebook import Limits
     from .grading.sandbox import SandboxUnavailable
     from .grading.submissions import MissingPath
@@ -286,7 +325,7 @@ def cmd_grade(args) -> int:
             progress=not args.no_progress,
             sandbox=not args.unsafe_no_sandbox,
         )
-    except MissingPath as exc:
+    except (MissingPath, NotAGradebook) as exc:
         raise CLIError(str(exc)) from None
     except SandboxUnavailable as exc:
         raise CLIError(f"refusing to grade without a sandbox: {exc}") from None
@@ -300,10 +339,14 @@ def cmd_grade(args) -> int:
     if not run.n_submissions:
         print("no notebooks found (nothing to grade)", file=sys.stderr)
     if not args.quiet:
-        print(summary_text(run.rows, run.n_submissions))
+        # this run's submissions only (the gradebook may hold earlier batches too)
+        ids = {*run.graded, *run.from_cache, *run.invalid}
+        print(summary_text([r for r in run.rows if r["submission"] in ids], run.n_submissions))
+        kept = len({r["submission"] for r in run.rows} - ids)
         print(
             f"\n{len(run.graded)} graded, {len(run.from_cache)} from the cache, "
             f"{len(run.invalid)} invalid, in {run.seconds:.1f} s; gradebook: {out}"
+            + (f" (also holds {kept} earlier submission(s), kept)" if kept else "")
         )
     return 0
 
@@ -343,6 +386,49 @@ def cmd_check(args) -> int:
     return 0 if rows and all(r["status"] == "passed" for r in rows) else 1
 
 
+def cmd_report(args) -> int:
+    from .grading.gradebook import NotAGradebook
+    from .grading.report import write_report
+
+    try:
+        html_path, md_path = write_report(args.gradebook, args.out)
+    except NotAGradebook as exc:
+        raise CLIError(str(exc)) from None
+    print(f"wrote {html_path} and {md_path}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .grading.gradebook import NotAGradebook, atomic_write_text, read_gradebook
+    from .grading.lms import canvas_csv, read_roster, totals_csv
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise CLIError(f"--out must be a file name, not a folder: {out}")
+    try:
+        rows = read_gradebook(args.gradebook)
+        if args.format == "totals":
+            if args.roster:
+                raise CLIError("--roster is for --format canvas")
+            text, unmatched = totals_csv(rows), []
+        else:
+            roster = read_roster(args.roster) if args.roster else None
+            text, unmatched = canvas_csv(rows, roster)
+    except NotAGradebook as exc:
+        raise CLIError(str(exc)) from None
+    atomic_write_text(out, text)
+    n = max(0, text.count("\n") - (2 if args.format == "canvas" else 1))
+    print(f"wrote {out} ({args.format}, {n} row(s))")
+    if unmatched:
+        print(
+            f"warning: {len(unmatched)} student(s) not in the roster (exported by their id "
+            f"only, Canvas will not match them): {', '.join(unmatched[:20])}"
+            + (" ..." if len(unmatched) > 20 else ""),
+            file=sys.stderr,
+        )
+    return 0
+
+
 def cmd_build_answer_free(args) -> int:
     from .answer_free import build_answer_free
 
@@ -359,6 +445,8 @@ COMMANDS = {
     "execute": cmd_execute,
     "grade": cmd_grade,
     "check": cmd_check,
+    "report": cmd_report,
+    "export": cmd_export,
     "build-answer-free": cmd_build_answer_free,
 }
 

@@ -11,7 +11,7 @@ GATE_COLOURS = {
     "stm": "#ff7f0e",  # orange: short-term memory (h)
     "ltm": "#1f77b4",  # blue: long-term memory (c)
     "event": "#7f7f7f",  # grey: the Event (x)
-    "rnn": "#8c564b",  # brown: a plain RNN, for comparison
+    "rnn": "#000000",  # black: a plain RNN, for comparison (brown was too close to red)
     "lstm": "#1f77b4",  # the LSTM, for comparison
 }
 

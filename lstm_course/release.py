@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -32,13 +33,13 @@ __all__ = [
     "read_notebook",
     "dumps",
     "STUB_MESSAGE",
+    "sync_answers",
 ]
 
-from .exercises.base import BEGIN, END
+from .exercises.base import BEGIN, END, STUB_MESSAGE
 
 MD_REGION = re.compile(r"<!--\s*BEGIN SOLUTION\s*-->.*?<!--\s*END SOLUTION\s*-->", re.S)
 MD_STUB = "*Your answer here.*"
-STUB_MESSAGE = "not attempted yet: replace this line with your code"
 KEEP_CELL_METADATA = ("tags",)
 KEEP_NB_METADATA = ("kernelspec", "language_info", "lstm_course")
 
@@ -150,4 +151,62 @@ def out_of_sync(solutions_dir="solutions", notebooks_dir="notebooks") -> list[st
     for extra in sorted(notebooks_dir.glob("*.ipynb")):
         if extra.name not in expected:
             problems.append(f"{extra.name} (no solution notebook for it)")
+    return problems
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def _answer_region(source: str, name: str):
+    """(start, end): the marker lines' indices in a cell that defines `name`, or None."""
+    lines = source.splitlines()
+    if not any(line.startswith(f"def {name}(") for line in lines):
+        return None
+    starts = [k for k, line in enumerate(lines) if BEGIN.match(line)]
+    ends = [k for k, line in enumerate(lines) if END.match(line)]
+    if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
+        return None
+    return starts[0], ends[0]
+
+
+def _with_answer(source: str, exercise) -> str:
+    lines = source.splitlines()
+    start, end = _answer_region(source, exercise.name)
+    first = next(k for k, line in enumerate(lines) if line.startswith(f"def {exercise.name}("))
+    lines[first] = exercise.def_line
+    body = textwrap.indent(exercise.body, "    ").rstrip("\n").splitlines()
+    return "\n".join(lines[: start + 1] + body + lines[end:])
+
+
+def sync_answers(solutions_dir="solutions", check: bool = False) -> list[str]:
+    """Make each exercise cell of the solution notebooks hold the package's answer.
+
+    The answer is written once, in the package (the marked body of the exercise's function);
+    the solution notebook's region under the learner's def line is derived from it. With
+    check=True nothing is written. Returns what differed (or is missing). Outputs are not
+    touched: re-execute a changed notebook with ``lstm-course execute``.
+    """
+    from .exercises import EXERCISES
+
+    problems = []
+    for exercise in EXERCISES.values():
+        path = Path(solutions_dir) / f"{exercise.notebook}.ipynb"
+        if not path.exists():
+            problems.append(f"{path.name}: missing (the notebook of {exercise.name})")
+            continue
+        nb = read_notebook(path)
+        cells = [
+            c for c in nb.cells if c.cell_type == "code" and _answer_region(c.source, exercise.name)
+        ]
+        if len(cells) != 1:
+            problems.append(f"{path.name}: {len(cells)} answer cells for {exercise.name}")
+            continue
+        want = _with_answer(cells[0].source, exercise)
+        if cells[0].source != want:
+            problems.append(f"{path.name}: the answer to {exercise.name} is not the package's")
+            if not check:
+                cells[0].source = want
+                tmp = path.with_suffix(".ipynb.tmp")
+                tmp.write_text(dumps(nb), encoding="utf-8")
+                tmp.replace(path)
     return problems

@@ -100,7 +100,7 @@ def test_forget_activity_widget_slider_changes_output():
     pytest.importorskip("torch")
     pytest.importorskip("ipywidgets")
     from lstm_course.adding import AddingModel
-    from lstm_course.widgets.memory import forget_activity_widget
+    from lstm_course.widgets.carousel import forget_activity_widget
 
     model = AddingModel("lstm", 4)
     events, targets = adding_data(3, 12, seed=0)

@@ -60,7 +60,7 @@ def test_reference_passes(name, variant):
 
 @pytest.mark.parametrize("name,variant", EX_VARIANTS)
 def test_package_implementation_passes(name, variant):
-    from lstm_course import cell, gates, pytorch_layout, sequence
+    from lstm_course import cell, clipping, gates, gru, pytorch_layout, sequence
 
     fn = {
         "learn_gate": gates.learn_gate,
@@ -71,6 +71,8 @@ def test_package_implementation_passes(name, variant):
         "lstm_forward": sequence.lstm_forward,
         "params_from_pytorch": pytorch_layout.params_from_pytorch,
         "lstm_cell_backward": cell.lstm_cell_backward,
+        "gru_cell": gru.gru_cell,
+        "clip_by_global_norm": clipping.clip_by_global_norm,
     }[name]
     assert check(name, fn, variant).passed
 
@@ -240,7 +242,7 @@ def test_exception_shows_the_learners_line():
         return np.tanh(W_n @ x + b_n)
 
     r = checks.check_learn_gate(learn_gate)
-    assert "raised ValueError: matmul" in r.message
+    assert "raised ValueError" in r.message and "gufunc" not in r.message
     assert "return np.tanh(W_n @ x + b_n)" in r.message
     assert "lstm_course" not in r.message and "outcome.py" not in r.message
     assert "case 1 of 4 (B=1, H=3, D=2)" in r.message

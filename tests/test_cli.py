@@ -27,6 +27,7 @@ def run(*args, cwd=None):
 def test_module_and_console_script_are_the_same_program():
     a = run("--help")
     assert a.returncode == 0 and "release" in a.stdout and "grade" in a.stdout
+    assert "report" in a.stdout and "export" in a.stdout
     exe = shutil.which("lstm-course") or str(Path(sys.executable).with_name("lstm-course"))
     if not Path(exe).exists():
         pytest.skip("the lstm-course console script is not installed in this environment")
@@ -46,6 +47,9 @@ def test_module_and_console_script_are_the_same_program():
         (("grade", "x.ipynb", "--out", "g.csv", "--timeout", "-1"), "more than 0"),
         (("check",), "NOTEBOOK"),
         (("release", "--bogus"), "unrecognized arguments"),
+        (("report",), "GRADEBOOK"),
+        (("export", "g.csv"), "--out"),
+        (("export", "g.csv", "--out", "c.csv", "--format", "moodle"), "invalid choice"),
     ],
 )
 def test_bad_usage_is_a_clear_message(args, words, capsys):
@@ -62,6 +66,8 @@ def test_bad_usage_is_a_clear_message(args, words, capsys):
         (("check", "missing.ipynb"), "no such file: missing.ipynb"),
         (("execute", "missing.ipynb"), "no such file: missing.ipynb"),
         (("release", "--solutions", "nowhere"), "no such folder: nowhere"),
+        (("report", "missing.csv"), "no such file: missing.csv"),
+        (("export", "missing.csv", "--out", "c.csv"), "no such file: missing.csv"),
     ],
 )
 def test_missing_files_are_a_clear_message(args, words, tmp_path, monkeypatch, capsys):
@@ -91,9 +97,9 @@ def test_grade_an_empty_folder_writes_an_empty_gradebook(tmp_path):
     proc = run("grade", "subs", "--out", "g.csv", "--no-progress", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "no notebooks found" in proc.stderr
-    assert (
-        tmp_path / "g.csv"
-    ).read_text().strip() == "submission,notebook,exercise,points,max_points,status,message"
+    assert (tmp_path / "g.csv").read_text().strip() == (
+        "submission,notebook,exercise,points,max_points,status,message,student,assignment"
+    )
 
 
 def test_check_on_a_broken_file_says_why(tmp_path, monkeypatch, capsys):

@@ -4,11 +4,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import threading  # noqa: E402
+
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from ipywidgets import interactive  # noqa: E402
 
 from lstm_course import sigmoid  # noqa: E402
+from lstm_course.widgets.carousel import carousel_widget  # noqa: E402
 from lstm_course.widgets.gates import (  # noqa: E402
     cell_stepper_widget,
     example_ltm,
@@ -108,3 +112,67 @@ def test_every_widget_has_a_slider():
     ):
         w = factory(plot=False)
         assert any(type(c).__name__.endswith("Slider") for c in w.children)
+
+
+DRAWING_WIDGETS = [
+    learn_gate_widget,
+    forget_gate_widget,
+    remember_gate_widget,
+    use_gate_widget,
+    cell_stepper_widget,
+    vanishing_gradient_widget,
+    carousel_widget,
+]
+
+
+def _ink(fig) -> float:
+    """Render `fig` as IPython's inline display does (PNG, tight box); the fraction of pixels
+    that are not white."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    rgb = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB")).astype(int)
+    return float((np.abs(rgb - 255).max(axis=-1) > 40).mean())
+
+
+@pytest.mark.parametrize("factory", DRAWING_WIDGETS, ids=lambda f: f.__name__)
+def test_widget_figures_stay_out_of_pyplot(factory):
+    """A widget neither leaves figures in pyplot nor touches one a cell is drawing meanwhile."""
+    plt.close("all")
+    other = plt.figure()
+    w = factory()
+    w.children[0].value = w.children[0].max
+    assert plt.get_fignums() == [other.number]
+    plt.close("all")
+
+
+@pytest.mark.parametrize("factory", DRAWING_WIDGETS, ids=lambda f: f.__name__)
+def test_widget_plot_is_drawn_while_another_thread_draws(factory, monkeypatch):
+    """Notebook 07's bug: in JupyterLab a widget update runs on one ipykernel thread while an
+    IPython hook on another thread draws every pyplot figure (pyplot's draw_all after an
+    execution there). On a pyplot figure that wiped the update's drawing (a blank plot)."""
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda fig, **kw: shown.append(_ink(fig)))
+    stop = threading.Event()
+
+    def other_thread():
+        while not stop.wait(0.0005):  # not a busy loop: the update must get the GIL too
+            plt.draw_all()
+
+    w = factory()
+    t = threading.Thread(target=other_thread, daemon=True)
+    t.start()
+    try:
+        s = w.children[0]
+        for frac in (0.1, 0.35, 0.65, 0.9):  # never the slider's first value
+            s.value = s.min + (s.max - s.min) * frac
+    finally:
+        stop.set()
+        t.join()
+    assert len(shown) == 5  # the first plot and one per move
+    assert min(shown) > 0.01, shown

@@ -10,15 +10,19 @@ the package's answer, and names the mistake: a known one, a combination of two, 
 of the answer that reproduces the learner's output, an input the output ignores, or where it
 differs. A check never raises because of what the learner wrote (SystemExit included); only
 KeyboardInterrupt - pressing stop - gets through. A function that still raises
-NotImplementedError is reported as "not attempted yet". The batch grader uses the same
+NotImplementedError is reported as "not attempted yet"; one left behind by a failed run of
+its cell (a SyntaxError) is reported as such, never passed. The batch grader uses the same
 machinery split in halves: see lstm_course.checks.core.
 """
 
 from __future__ import annotations
 
 from ..exercises import EXERCISES, get_exercise
+from . import freshness
 from .core import Outcome, judge, make_cases, run_check, run_learner
 from .result import CheckResult
+
+freshness.register()  # inside IPython: notice a failed cell that left an old function behind
 
 __all__ = [
     "CheckResult",

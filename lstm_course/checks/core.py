@@ -21,10 +21,17 @@ from ..exercises import Exercise, get_exercise
 from ..exercises.cases import case_shape, describe
 from ..gradcheck import rel_error
 from . import diagnose
+from .explain import explain, headline
+from .freshness import stale_reason
 from .outcome import normalize, run_function
 from .result import CheckResult
 
 __all__ = ["Outcome", "make_cases", "run_learner", "judge", "run_check", "NOT_ATTEMPTED"]
+
+ANSWER_FREE_TEXT = (
+    "This is the answer-free build of lstm_course (a graded lab): it holds no answer to "
+    "compare {name} with, so the check runs when your instructor grades the notebook."
+)
 
 NOT_ATTEMPTED = (
     "Replace the `raise NotImplementedError(...)` line with your code, run that "
@@ -39,7 +46,9 @@ class Outcome:
     status: 'returned' | 'not_implemented' | 'raised'; value: the normalized return value
     (see lstm_course.checks.outcome.normalize); type_name: the returned object's type;
     error: 'ValueError: ...'; error_line: 'line 4: x = ...' (the learner's own line);
-    error_function: the function that line is in; mutated: argument paths changed in place.
+    error_function: the function that line is in; mutated: argument paths changed in place;
+    error_shapes: when it raised, the variables of that line's frame (name -> shape list, or a
+    type text such as 'None'); overflow: a NumPy overflow or invalid operation happened.
     """
 
     status: str
@@ -49,9 +58,13 @@ class Outcome:
     error_line: str = ""
     error_function: str = ""
     mutated: tuple = field(default_factory=tuple)
+    error_shapes: dict = field(default_factory=dict)
+    overflow: bool = False
 
     def __post_init__(self):
         self.mutated = tuple(self.mutated)
+        self.error_shapes = dict(self.error_shapes) if isinstance(self.error_shapes, dict) else {}
+        self.overflow = self.overflow is True
 
     @classmethod
     def from_dict(cls, d: dict) -> Outcome:
@@ -65,6 +78,8 @@ class Outcome:
                 "error_line",
                 "error_function",
                 "mutated",
+                "error_shapes",
+                "overflow",
             )
             if k in d
         }
@@ -79,6 +94,8 @@ class Outcome:
             error_line=self.error_line,
             error_function=self.error_function,
             mutated=list(self.mutated),
+            error_shapes=dict(self.error_shapes),
+            overflow=self.overflow,
         )
 
 
@@ -99,6 +116,13 @@ def run_check(exercise, fn, rng=None, **options) -> CheckResult:
         ex = get_exercise(exercise)
     except KeyError as exc:
         return CheckResult.make(str(exercise), "failed", str(exc.args[0]), 1)
+    if ex.answer_free:
+        return CheckResult.make(
+            ex.name,
+            "not-checked",
+            ANSWER_FREE_TEXT.format(name=ex.name),
+            ex.max_score,
+        )
     try:
         cases = ex.make_cases(rng, **options)
     except ValueError as exc:
@@ -113,6 +137,9 @@ def run_check(exercise, fn, rng=None, **options) -> CheckResult:
             f"{ex.name}.",
             ex.max_score,
         )
+    stale = stale_reason(ex.name, fn)  # a failed cell left an older version behind
+    if stale:
+        return CheckResult.make(ex.name, "failed", stale, ex.max_score)
     outcomes = []
     for case in cases:
         outcome = run_learner(fn, case, ex.keyword_only)
@@ -316,7 +343,10 @@ def _none_text(ex) -> str:
 def _close(e, g, tol, rel):
     if rel is not None:
         return rel_error(g, e) <= rel
-    return bool(np.allclose(g, e, rtol=tol.get("rtol", 1e-6), atol=tol.get("atol", 1e-9)))
+    # np.allclose's test, without its overhead (this runs for every candidate explanation)
+    with np.errstate(all="ignore"):
+        bound = tol.get("atol", 1e-9) + tol.get("rtol", 1e-6) * np.abs(e)
+        return bool((np.abs(g - e) <= bound).all())
 
 
 def _matches(ex, mval, got, rel) -> bool:
@@ -348,12 +378,17 @@ def _matches(ex, mval, got, rel) -> bool:
     return mval is None and got is None
 
 
-def _reproduces(ex, fn, cases, outcomes, rel) -> bool:
+def _reproduces(ex, fn, cases, outcomes, rel, copy_cases=True) -> bool:
     """Whether fn's outputs equal the learner's on every case (stops at the first case that
-    differs, so ruling a candidate out is cheap)."""
+    differs, so ruling a candidate out is cheap). copy_cases=False for the package's own
+    edits of the answer, which never change their arguments (no deep copy: faster)."""
     for case, outcome in zip(cases, outcomes, strict=True):
         try:
-            value = normalize(_quietly(fn, case))
+            if copy_cases:
+                value = normalize(_quietly(fn, case))
+            else:
+                with np.errstate(all="ignore"):
+                    value = normalize(fn(**case))
         except Exception:  # noqa: BLE001 - a candidate that cannot run here matches nothing
             return False
         if not _matches(ex, value, outcome.value, rel):
@@ -470,7 +505,7 @@ def _mutation_text(outcomes, ex) -> str:
     return (
         f"Your {ex.name} changed its argument {names} in place (e.g. with `*=`, `+=` or "
         "an assignment into it); the caller's arrays must stay as they were: compute into a "
-        "new array instead (`ltm * f_t`, not `ltm *= f_t`)."
+        "new array instead (`out = a * b`, not `a *= b`)."
     )
 
 
@@ -487,8 +522,8 @@ def _where(cases, labels, k, paren=False) -> str:
     return f"{head} ({label})" if paren else f"{head}: {label}"
 
 
-def _raised_text(ex, outcome, case_where) -> str:
-    text = f"Your {ex.name} raised {outcome.error}"
+def _raised_text(ex, outcome, case_where, dims=None) -> str:
+    text = f"Your {ex.name} raised {headline(outcome.error)}"
     if outcome.error_line:
         where = (
             f" (in {outcome.error_function})"
@@ -502,7 +537,8 @@ def _raised_text(ex, outcome, case_where) -> str:
     text += f"\nin {case_where}."
     if outcome.error.startswith("SystemExit"):
         text += "\nSystemExit comes from sys.exit() or exit(): return a value instead."
-    return text
+    why = explain(outcome.error, outcome.error_line, outcome.error_shapes, dims)
+    return text + ("\n" + why if why else "")
 
 
 def judge(exercise, cases, outcomes, **options) -> CheckResult:
@@ -514,8 +550,10 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     outcomes = [o if isinstance(o, Outcome) else Outcome.from_dict(o) for o in outcomes]
     mutation = _mutation_text(outcomes, ex)
 
-    def fail(text):
-        text += ("\n" + mutation if mutation else "") + f'\nStuck? Run hints("{ex.name}").'
+    def fail(text, say_mutation=True):
+        if mutation and say_mutation:
+            text += "\n" + mutation
+        text += f'\nStuck? Run hints("{ex.name}").'
         return CheckResult.make(ex.name, "failed", text, ex.max_score)
 
     for o in outcomes:
@@ -531,7 +569,9 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
         raise ValueError(f"judge needs one outcome per case: {n} cases, {len(outcomes)} outcomes")
     for k, o in enumerate(outcomes):
         if o.status != "returned":
-            return fail(_raised_text(ex, o, _where(cases, labels, k, paren=True)))
+            return fail(
+                _raised_text(ex, o, _where(cases, labels, k, paren=True), case_shape(cases[k]))
+            )
 
     rel = ex.tolerance.get("rel")
     expected = [normalize(_quietly(ex.reference, c)) for c in cases]
@@ -559,7 +599,10 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
                 if extra:
                     return fail(f"In {_where(cases, labels, k, paren=True)}: {extra}")
         if mutation:
-            return fail("Your values are right, but: " + mutation[0].lower() + mutation[1:])
+            return fail(
+                "Your values are right, but: " + mutation[0].lower() + mutation[1:],
+                say_mutation=False,
+            )
         return CheckResult.make(
             ex.name, "passed", _pass_text(ex, cases, expected, outcomes, labels, rel), ex.max_score
         )
@@ -570,13 +613,16 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
             return fail(f"Known mistake: {mistake.diagnosis}")
 
     def quick(fn):  # the first case only: rules most candidates out cheaply
-        return _reproduces(ex, fn, cases[:1], outcomes[:1], rel)
+        return _reproduces(ex, fn, cases[:1], outcomes[:1], rel, copy_cases=False)
 
     def reproduces(fn):
-        return quick(fn) and _reproduces(ex, fn, cases, outcomes, rel)
+        return quick(fn) and _reproduces(ex, fn, cases, outcomes, rel, copy_cases=False)
 
-    text = diagnose.compositions(ex, mistakes, reproduces) or diagnose.edits_of_answer(
-        ex, mistakes, reproduces, quick
+    text = (
+        diagnose.compositions(ex, mistakes, reproduces)
+        or diagnose.inner_mistakes(ex, reproduces, ex.resolve_options(**options).get("variant"))
+        or diagnose.edits_of_answer(ex, mistakes, reproduces, quick)
+        or diagnose.scaled(expected, outcomes, getattr(cases, "n_base", len(cases)))
     )
     if text:
         return fail(text)
@@ -590,7 +636,8 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
                     text = f"{label} has shape {got_shape}; expected {exp_shape}" + (
                         f", i.e. {axes}" if axes else ""
                     )
-                return fail(f"{_capital(text)} ({_where(cases, labels, k)}).")
+                why = _OVERFLOW_CAUSE if kind == "nonfinite" and outcomes[k].overflow else ""
+                return fail(f"{_capital(text)} ({_where(cases, labels, k)}).{why}")
     values = [(k, p) for k, p in problems if p[0] == "value"]
     text = _value_text(ex, values, cases, labels, rel)
     insensitive = diagnose.sensitivity(
@@ -612,7 +659,29 @@ def _pass_text(ex, cases, expected, outcomes, labels, rel) -> str:
                     worst = max(worst, rel_error(o.value[key], e[key]))
         bound = "1e-10" if worst < 1e-10 else f"{rel:.0e}"
         text += f"\nEvery gradient's relative error is below {bound}."
-    return text
+    return text + _overflow_note(outcomes, labels)
+
+
+_OVERFLOW_CAUSE = (
+    "\nYour function overflowed in this case: np.exp of a large number is inf (np.exp(710) "
+    "already is), and inf / inf or inf - inf is NaN. np.tanh and the package's sigmoid "
+    "never overflow."
+)
+
+
+def _overflow_note(outcomes, labels) -> str:
+    """A note on a pass that overflowed along the way (silently right, by luck of the limit)."""
+    bad = [k for k, o in enumerate(outcomes) if getattr(o, "overflow", False)]
+    if not bad:
+        return ""
+    where = ", ".join(f"{k + 1}" for k in bad)
+    label = labels[bad[0]]
+    label = "large pre-activations" if "large pre-activations" in label else label
+    return (
+        f"\nNote: your function overflowed in case{'s' if len(bad) > 1 else ''} {where} "
+        f"({label}): np.exp(-a) overflows for a < -709; it happens to give the right "
+        "limit here, but np.tanh and the package's sigmoid never overflow."
+    )
 
 
 def _capital(text: str) -> str:

@@ -16,11 +16,15 @@ Each returns the learner-facing text, or None.
 
 from __future__ import annotations
 
+import ast
 import itertools
 
+import numpy as np
+
+from ..exercises import mutants
 from ..exercises.base import apply_spans, build_function
 
-__all__ = ["compositions", "edits_of_answer", "sensitivity"]
+__all__ = ["compositions", "inner_mistakes", "edits_of_answer", "scaled", "sensitivity"]
 
 
 def _combined_fn(ex, mistakes):
@@ -51,19 +55,77 @@ def compositions(ex, mistakes, reproduces) -> str | None:
     return None
 
 
+def _called_exercises(ex):
+    from ..exercises import EXERCISES
+
+    names = []
+    for node in ast.walk(ast.parse(ex.body)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            name = node.func.id
+            if name in EXERCISES and name != ex.name and name not in names:
+                names.append(name)
+    return [EXERCISES[n] for n in names]
+
+
+_INNER: dict = {}
+
+
+def inner_mistakes(ex, reproduces, variant=None) -> str | None:
+    """A known mistake of a gate the answer calls (lstm_cell calls remember_gate, ...) made
+    inside this exercise: the answer run with that call replaced by the gate's mistake."""
+    for inner in _called_exercises(ex):
+        for mistake in inner.mistakes_for(**({"variant": variant} if inner.options else {})):
+            key = (ex.name, inner.name, mistake.name)
+            fn = _INNER.get(key)
+            if fn is None:
+                namespace = {**ex.namespace, inner.name: inner.mistake_fn(mistake)}
+                label = f"{ex.name}/{inner.name}:{mistake.name}"
+                fn = _INNER[key] = build_function(ex.def_line, ex.body, namespace, label)
+            if reproduces(fn):
+                return (
+                    f"Your {inner.title} step ({inner.name}) has a known mistake: "
+                    f"{mistake.diagnosis}"
+                )
+    return None
+
+
+def scaled(expected, outcomes, n_base) -> str | None:
+    """The learner's output is the answer times one constant (a stray factor, a mean for a
+    sum): said with the factor."""
+    ratios = []
+    for e, o in zip(expected[:n_base], outcomes[:n_base], strict=True):
+        g = o.value
+        if not (isinstance(e, np.ndarray) and isinstance(g, np.ndarray)) or e.shape != g.shape:
+            return None
+        mask = np.abs(e) > 1e-6
+        if not mask.any():
+            continue
+        ratios.append(g[mask] / e[mask])
+    if not ratios:
+        return None
+    r = np.concatenate(ratios)
+    c = float(np.median(r))
+    if not np.isfinite(c) or abs(c - 1) < 1e-6 or not np.allclose(r, c, rtol=1e-6, atol=1e-9):
+        return None
+    return (
+        f"Your output is exactly {c:.6g} times the answer, in every case: a stray factor "
+        "(a division, a mean where the equation has a sum, a 2 or 0.5)?"
+    )
+
+
 def edits_of_answer(ex, mistakes, reproduces, quick) -> str | None:
-    """One or two small edits of the answer's body that reproduce the learner's output."""
-    try:
-        from ..exercises import mutants
-    except ImportError:  # pragma: no cover - the module is part of the package
+    """One or two small edits of the answer's body (a known mistake may be one of them) that
+    reproduce the learner's output (lstm_course.exercises.mutants)."""
+    catalogue = [mutants.Mutant(m.spans(ex.body), (m.diagnosis,), ("catalogue",)) for m in mistakes]
+    search = mutants.searcher(ex.def_line, ex.body, ex.namespace, catalogue=catalogue)
+    found = search.explain(reproduces, quick)
+    if found is None:
         return None
-    found = mutants.explain(ex, mistakes, reproduces, quick)
-    if not found:
-        return None
-    if len(found) == 1:
-        return f"Your output is the answer with one change: {found[0]}."
-    lines = "\n".join(f"  {k}. {_capital(w)}" for k, w in enumerate(found, 1))
-    return f"Your output is the answer with {len(found)} changes:\n{lines}"
+    what = [_capital(w.rstrip(".")) for w in found.what]
+    if len(what) == 1:
+        return f"Your output is the answer with one slip: {what[0][:1].lower() + what[0][1:]}."
+    lines = "\n".join(f"  {k}. {w}." for k, w in enumerate(what, 1))
+    return f"Your output is the answer with {len(what)} slips:\n{lines}"
 
 
 def sensitivity(cases, outcomes, expected, same) -> str | None:
@@ -91,11 +153,12 @@ def sensitivity(cases, outcomes, expected, same) -> str | None:
             extra.append(name)
     parts = []
     if ignored:
+        one = len(ignored) == 1
         parts.append(
-            f"Your output does not change when {_names(ignored)} change"
-            f"{'s' if len(ignored) == 1 else ''}, but the answer depends on "
-            f"{'it' if len(ignored) == 1 else 'them'}: is {_names(ignored)} used, and used "
-            "where the equation has it?"
+            f"Your output does not change when {_names(ignored)} change{'s' if one else ''}, "
+            f"but the answer depends on {'it' if one else 'them'}: "
+            f"{'is it' if one else 'are they'} used, and used where the equation has "
+            f"{'it' if one else 'them'}?"
         )
     if extra:
         parts.append(

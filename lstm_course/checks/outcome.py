@@ -36,6 +36,7 @@ __all__ = [
     "type_name",
     "changed_paths",
     "learner_frame",
+    "local_shapes",
     "run_function",
     "MAX_ITEMS",
     "STATUSES",
@@ -43,6 +44,7 @@ __all__ = [
 
 MAX_ITEMS = 16  # longer lists/tuples/dicts are described, not copied
 MAX_DEPTH = 6
+MAX_LOCALS = 20  # error_shapes names at most this many of the learner's variables
 STATUSES = ("returned", "not_implemented", "raised")
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 
@@ -177,19 +179,20 @@ def _default_skip_dirs() -> tuple[str, ...]:
     return tuple(os.path.abspath(d) for d in dirs)
 
 
-def learner_frame(exc: BaseException, skip_dirs=None):
-    """(function name, 'line N: source') of the deepest traceback frame in the learner's own code.
-
-    Frames in lstm_course, NumPy and the standard library are skipped. Returns ('', '') when
-    the exception did not pass through the learner's code (e.g. a call with wrong arguments).
-    """
+def _learner_entry(exc: BaseException, skip_dirs=None):
+    """(FrameSummary, frame) of the deepest traceback entry in the learner's own code, or None."""
     skip = tuple(skip_dirs) if skip_dirs is not None else _default_skip_dirs()
-    found = ("", "")
+    found = None
     try:
         frames = traceback.extract_tb(exc.__traceback__)
+        tbs = []
+        tb = exc.__traceback__
+        while tb is not None and len(tbs) < len(frames):
+            tbs.append(tb.tb_frame)
+            tb = tb.tb_next
     except Exception:  # noqa: BLE001
-        return found
-    for fr in frames:
+        return None
+    for fr, frame in zip(frames, tbs + [None] * (len(frames) - len(tbs)), strict=False):
         fname = fr.filename or ""
         absf = os.path.abspath(fname) if not fname.startswith("<") else fname
         if (
@@ -199,9 +202,92 @@ def learner_frame(exc: BaseException, skip_dirs=None):
             or fname == _THIS_FILE
         ):
             continue
-        line = (fr.line or "").strip()
-        found = (fr.name, f"line {fr.lineno}: {line}" if line else f"line {fr.lineno}")
+        found = (fr, frame)
     return found
+
+
+def learner_frame(exc: BaseException, skip_dirs=None):
+    """(function name, 'line N: source') of the deepest traceback frame in the learner's own code.
+
+    Frames in lstm_course, NumPy and the standard library are skipped. Returns ('', '') when
+    the exception did not pass through the learner's code (e.g. a call with wrong arguments).
+    """
+    entry = _learner_entry(exc, skip_dirs)
+    if entry is None:
+        return ("", "")
+    fr = entry[0]
+    line = (fr.line or "").strip()
+    return (fr.name, f"line {fr.lineno}: {line}" if line else f"line {fr.lineno}")
+
+
+def _describe_local(value):
+    """A variable as plain data: an ndarray's shape (a list of ints), else a short type text.
+
+    Only the type is consulted and an ndarray's shape read through NumPy's own descriptor:
+    none of the learner's methods (__len__, __getattr__, __repr__, ...) is ever called.
+    """
+    t = type(value)
+    if value is None:
+        return "None"
+    if issubclass(t, np.ndarray):
+        try:
+            return [int(n) for n in np.ndarray.shape.__get__(value, np.ndarray)]
+        except Exception:  # noqa: BLE001
+            return "numpy.ndarray"
+    if t is tuple or t is list:
+        return f"{t.__name__} of {len(value)} items"
+    if t is dict:
+        return f"dict of {len(value)} items"
+    return type_name(value)
+
+
+_DOTTED = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)")
+_KEYED = re.compile(r"""\b([A-Za-z_]\w*)\[\s*(['"])(\w+)\2\s*\]""")
+_WORD = re.compile(r"\b[A-Za-z_]\w*")
+
+
+def local_shapes(frame, line: str = "", limit: int = MAX_LOCALS) -> dict:
+    """{name: shape list | type text} for a frame's local variables (at most `limit` names).
+
+    Names used on `line` (the line that raised) come first, with the fields of dataclasses
+    ('params.W_n') and the str keys of plain dicts ("cache['x']") that the line uses.
+    """
+    out: dict = {}
+    try:
+        local = frame.f_locals
+        names = [k for k in local if type(k) is str and not k.startswith("__")]
+    except Exception:  # noqa: BLE001
+        return out
+    used = []
+    for w in _WORD.findall(line or ""):
+        if w in names and w not in used:
+            used.append(w)
+    for m in _DOTTED.finditer(line or ""):
+        base, attr = m.group(1), m.group(2)
+        key = f"{base}.{attr}"
+        v = local.get(base) if base in names else None
+        if key in out or v is None or len(out) >= limit:
+            continue
+        try:
+            if dataclasses.is_dataclass(type(v)) and attr in {
+                f.name for f in dataclasses.fields(type(v))
+            }:
+                out[key] = _describe_local(object.__getattribute__(v, attr))
+        except Exception:  # noqa: BLE001
+            pass
+    for m in _KEYED.finditer(line or ""):
+        base, key = m.group(1), m.group(3)
+        v = local.get(base) if base in names else None
+        if type(v) is dict and key in v and len(out) < limit:
+            out[f"{base}[{key!r}]"] = _describe_local(dict.__getitem__(v, key))
+    for name in used + [n for n in names if n not in used]:
+        if len(out) >= limit:
+            break
+        try:
+            out[name] = _describe_local(local[name])
+        except Exception:  # noqa: BLE001
+            continue
+    return out
 
 
 _THIS_FILE = learner_frame.__code__.co_filename  # also right when this source is exec'd
@@ -229,7 +315,11 @@ def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) ->
     included, except KeyboardInterrupt (the person pressed stop: that is theirs to see).
 
     Keys: status ('returned' | 'not_implemented' | 'raised'), value (normalized), type_name,
-    error, error_line, error_function, mutated (list of argument paths changed in place).
+    error, error_line, error_function, mutated (list of argument paths changed in place),
+    error_shapes (when it raised: the learner's variables in the frame of error_line, name ->
+    shape as a list of ints for an ndarray, else a type text such as 'None' or 'float'),
+    overflow (True when a NumPy floating-point overflow or invalid operation, e.g. np.exp(710)
+    or inf/inf, happened during the call; still silent).
     """
     pristine = copy.deepcopy(kwargs)
     given = copy.deepcopy(kwargs)
@@ -243,17 +333,27 @@ def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) ->
         error_line="",
         error_function="",
         mutated=[],
+        error_shapes={},
+        overflow=False,
     )
+    fp_errors = []
+
+    def on_fp_error(kind, flag):  # NumPy calls this instead of warning (over= / invalid=)
+        fp_errors.append(1)
+
     sink = io.StringIO()
     try:
         with (
             warnings.catch_warnings(),
-            np.errstate(all="ignore"),
+            np.errstate(all="ignore", over="call", invalid="call", call=on_fp_error),
             contextlib.redirect_stdout(sink),
             contextlib.redirect_stderr(sink),
         ):
             warnings.simplefilter("ignore")
-            result = fn(*args, **kw)
+            try:
+                result = fn(*args, **kw)
+            finally:
+                out["overflow"] = bool(fp_errors)
             out["type_name"] = type_name(result)
             try:
                 out["value"] = normalize(result)
@@ -267,6 +367,9 @@ def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) ->
         try:
             out["error"] = _exception_text(exc)
             out["error_function"], out["error_line"] = learner_frame(exc, skip_dirs)
+            entry = _learner_entry(exc, skip_dirs)
+            if entry is not None and entry[1] is not None:
+                out["error_shapes"] = local_shapes(entry[1], entry[0].line or "")
         except Exception:  # noqa: BLE001 - an exception that cannot even be described
             out["error"] = out["error"] or "an exception that cannot be printed"
     try:

@@ -15,6 +15,7 @@ _STYLE = {
     "passed": ("\u2714", "passes its check", "#1e8e3e", "#e6f4ea"),
     "failed": ("\u2718", "does not pass its check yet", "#d93025", "#fce8e6"),
     "not-attempted": ("\u2026", "not attempted yet", "#b06000", "#fef7e0"),
+    "not-checked": ("\u2022", "is checked by the grader in this lab", "#5f6368", "#f1f3f4"),
 }
 
 
@@ -23,7 +24,8 @@ class CheckResult:
     """The verdict of one check.
 
     passed, message, score (max_score when passed, else 0), max_score; name is the exercise,
-    status one of 'passed', 'failed', 'not-attempted'. bool(result) is result.passed.
+    status one of 'passed', 'failed', 'not-attempted', 'not-checked' (the answer-free
+    build). bool(result) is result.passed.
     """
 
     name: str

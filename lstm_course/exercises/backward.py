@@ -33,6 +33,8 @@ def _m(name, diagnosis, *edits, variants=None):
     return Mistake(name, diagnosis, tuple(edits), variants)
 
 
+BACKWARD_MISTAKES = ()
+# BEGIN SOLUTION
 BACKWARD_MISTAKES = (
     _m(
         "forget_path_left_out",
@@ -111,6 +113,7 @@ BACKWARD_MISTAKES = (
         ("dx += da_k @", "dx = da_k @"),
     ),
 )
+# END SOLUTION
 
 LSTM_CELL_BACKWARD = Exercise(
     fn=cell.lstm_cell_backward,

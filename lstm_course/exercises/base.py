@@ -39,6 +39,8 @@ __all__ = [
     "build_function",
     "BEGIN",
     "END",
+    "STUB_MESSAGE",
+    "is_stub",
 ]
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)#+\s*BEGIN SOLUTION\s*$")
@@ -64,11 +66,21 @@ def _names_used(body: str) -> set[str]:
     return {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
 
 
-def learner_def_line(fn: Callable, body: str | None = None) -> str:
+STUB_MESSAGE = "not attempted yet: replace this line with your code"
+
+
+def is_stub(fn: Callable) -> bool:
+    """Whether fn's answer was replaced by the stub (the answer-free build, a student cell)."""
+    try:
+        return STUB_MESSAGE in inspect.getsource(inspect.unwrap(fn))
+    except (OSError, TypeError):
+        return False
+
+
+def learner_def_line(fn: Callable, body: str | None) -> str:
     """The def line the learner writes: fn's own, without annotations and without the
     package-only parameters that the marked body never reads (e.g. ``return_cache``)."""
-    body = marked_body(fn) if body is None else body
-    used = _names_used(body)
+    used = _names_used(body) if body is not None else set(inspect.signature(fn).parameters)
     sig = inspect.signature(fn)
     parts = []
     for p in sig.parameters.values():
@@ -79,7 +91,7 @@ def learner_def_line(fn: Callable, body: str | None = None) -> str:
     return f"def {fn.__name__}({text}):"
 
 
-_BUILT: dict[tuple[str, str, int], Callable] = {}
+_BUILT: dict[tuple[str, str, int], tuple[Callable, dict]] = {}
 
 
 def build_function(def_line: str, body: str, namespace: dict, label: str) -> Callable:
@@ -88,9 +100,8 @@ def build_function(def_line: str, body: str, namespace: dict, label: str) -> Cal
     The source stays readable in tracebacks (registered with linecache under ``label``).
     """
     key = (def_line, body, id(namespace))
-    fn = _BUILT.get(key)
-    if fn is not None:
-        return fn
+    if key in _BUILT:
+        return _BUILT[key][0]
     src = def_line + "\n" + textwrap.indent(body, "    ")
     filename = f"<lstm_course {label}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(keepends=True), filename)
@@ -98,7 +109,7 @@ def build_function(def_line: str, body: str, namespace: dict, label: str) -> Cal
     exec(compile(src, filename, "exec"), ns)  # noqa: S102 - the package's own text
     fn = ns[def_line.split()[1].split("(")[0]]
     fn.__lstm_course_source__ = src
-    _BUILT[key] = fn
+    _BUILT[key] = (fn, namespace)  # the namespace kept alive: its id stays unique in the key
     return fn
 
 
@@ -191,7 +202,12 @@ class Exercise:
 
     def __post_init__(self):
         self.name = self.fn.__name__
-        self.body = marked_body(self.fn)
+        try:
+            self.body = marked_body(self.fn)
+        except ValueError:
+            if not is_stub(self.fn):
+                raise
+            self.body = None  # the answer-free build: the answer is a stub (see answer_free)
         self.def_line = learner_def_line(self.fn, self.body)
         self.namespace = self.fn.__globals__
         self._mistake_fns: dict[str, Callable] = {}
@@ -201,14 +217,22 @@ class Exercise:
         if len({m.name for m in self.mistakes}) != len(self.mistakes):
             raise ValueError(f"{self.name}: two mistakes share a name")
 
+    @property
+    def answer_free(self) -> bool:
+        """True in the answer-free build: no answer, no mistakes, no solution to show."""
+        return self.body is None
+
     # ----------------------------------------------------------------- derived texts
     @property
     def reference(self) -> Callable:
         """The package function itself: the answer the checks compare with."""
         return self.fn
 
-    def solution_source(self) -> str:
-        """The answer as the learner writes it: the def line and the marked body."""
+    def solution_source(self) -> str | None:
+        """The answer as the learner writes it: the def line and the marked body (None in the
+        answer-free build)."""
+        if self.body is None:
+            return None
         return self.def_line + "\n" + textwrap.indent(self.body, "    ")
 
     reference_source = solution_source

@@ -7,6 +7,8 @@ weights are scaled up so that the sigmoids and tanhs saturate (large pre-activat
 
 from __future__ import annotations
 
+from dataclasses import is_dataclass
+
 import numpy as np
 
 from ..params import LSTMParams
@@ -24,8 +26,20 @@ def weight(rng, rows, cols, scale=1.0):
 
 
 def bias(rng, n, scale=1.0):
-    """Clearly non-zero biases, so that leaving one out always shows."""
-    return rng.choice([-1.0, 1.0], size=n) * rng.uniform(0.3, 1.0, size=n) * max(1.0, scale / 5)
+    """Clearly non-zero biases, so that leaving one out always shows.
+
+    In the saturated case (scale >= LARGE) units 0, 1 (mod 3) get biases of about +-2.4 LARGE,
+    so every gate has pre-activations beyond +709 AND below -709 (where np.exp(a) and
+    np.exp(-a) overflow); units 2 (mod 3) keep ordinary biases, so their outputs still differ
+    from one row of the batch to the next.
+    """
+    out = rng.choice([-1.0, 1.0], size=n) * rng.uniform(0.3, 1.0, size=n) * max(1.0, scale / 5)
+    if scale >= LARGE:
+        k = np.arange(n)
+        sign = rng.choice([-1.0, 1.0])
+        huge = np.where(k % 3 == 0, sign, -sign) * rng.uniform(2.2, 2.6, size=n) * scale
+        out = np.where(k % 3 == 2, out, huge)
+    return out
 
 
 def states(rng, B, H, D):
@@ -68,6 +82,9 @@ def case_shape(kwargs: dict) -> dict:
         elif "learn_out" in kwargs:
             B, H = np.shape(kwargs["learn_out"])
             out = dict(B=B, H=H)
+        elif "h" in kwargs and "x" in kwargs:  # the GRU: h (B, H), x (B, D)
+            B, D = np.shape(kwargs["x"])
+            out = dict(B=B, H=np.shape(kwargs["h"])[1], D=D)
     except Exception:  # noqa: BLE001 - a description only
         return {}
     return out
@@ -80,7 +97,7 @@ def is_large(kwargs: dict) -> bool:
         return isinstance(a, np.ndarray) and a.size and float(np.max(np.abs(a))) > limit
 
     for key, value in kwargs.items():
-        if isinstance(value, LSTMParams):
+        if isinstance(value, LSTMParams) or (is_dataclass(value) and hasattr(value, "items")):
             if any(big(a) for _, a in value.items()):
                 return True
         elif key == "cache":
@@ -95,6 +112,16 @@ def is_large(kwargs: dict) -> bool:
 
 def describe(kwargs: dict) -> str:
     """'B=4, H=5, D=3' (and ', saturated gates' for the large case)."""
+    if isinstance(kwargs.get("grads"), dict) and "max_norm" in kwargs:  # clipping
+        try:
+            grads = kwargs["grads"]
+            norm = float(np.linalg.norm(np.concatenate([np.ravel(g) for g in grads.values()])))
+            names = ", ".join(grads)
+            max_norm = kwargs["max_norm"]
+            arrays = "1 array" if len(grads) == 1 else f"{len(grads)} arrays"
+            return f"{arrays} ({names}), global norm {norm:.4g}, max_norm {max_norm:g}"
+        except Exception:  # noqa: BLE001 - a description only
+            return ""
     shape = case_shape(kwargs)
     text = ", ".join(f"{k}={v}" for k, v in shape.items())
     if is_large(kwargs):

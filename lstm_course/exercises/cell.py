@@ -58,6 +58,8 @@ def _m(name, diagnosis, *edits, variants=None):
     return Mistake(name, diagnosis, tuple(edits), variants)
 
 
+CELL_MISTAKES = ()
+# BEGIN SOLUTION
 _BRANCHES = """if variant == "lesson":
     new_stm = use_gate(forget_out, stm, event, p.W_u, p.b_u, p.W_v, p.b_v)
 else:
@@ -126,7 +128,10 @@ CELL_MISTAKES = (
         variants=("lesson",),
     ),
 )
+# END SOLUTION
 
+FORWARD_MISTAKES = ()
+# BEGIN SOLUTION
 _STEP = """    stm, ltm = lstm_cell(stm, ltm, events[:, t], params, variant)
     stms[:, t] = stm
 """
@@ -194,6 +199,7 @@ FORWARD_MISTAKES = (
         variants=("standard",),
     ),
 )
+# END SOLUTION
 
 
 # --------------------------------------------------------------------------- exercises

@@ -75,6 +75,8 @@ def _m(name, diagnosis, *edits, variants=None):
     return Mistake(name, diagnosis, tuple(edits), variants)
 
 
+LEARN_MISTAKES = ()
+# BEGIN SOLUTION
 LEARN_MISTAKES = (
     _m(
         "sigmoid_tanh_swapped",
@@ -119,7 +121,10 @@ LEARN_MISTAKES = (
         ("return N_t * i_t", "return N_t + i_t"),
     ),
 )
+# END SOLUTION
 
+FORGET_MISTAKES = ()
+# BEGIN SOLUTION
 FORGET_MISTAKES = (
     _m(
         "one_minus_f",
@@ -157,7 +162,10 @@ FORGET_MISTAKES = (
         ("return ltm * f_t", "return stm * f_t"),
     ),
 )
+# END SOLUTION
 
+REMEMBER_MISTAKES = ()
+# BEGIN SOLUTION
 REMEMBER_MISTAKES = (
     _m(
         "product_not_sum",
@@ -189,7 +197,10 @@ REMEMBER_MISTAKES = (
         ("return forget_out + learn_out", "return learn_out - forget_out"),
     ),
 )
+# END SOLUTION
 
+USE_MISTAKES = ()
+# BEGIN SOLUTION
 USE_MISTAKES = (
     _m(
         "standard_use_gate",
@@ -243,6 +254,7 @@ USE_MISTAKES = (
         ("@ W_v + b_v)", "@ W_v)"),
     ),
 )
+# END SOLUTION
 
 
 # --------------------------------------------------------------------------- exercises

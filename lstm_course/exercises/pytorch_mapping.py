@@ -68,6 +68,8 @@ def _m(name, diagnosis, *edits):
     return Mistake(name, diagnosis, tuple(edits))
 
 
+PYTORCH_MISTAKES = ()
+# BEGIN SOLUTION
 PYTORCH_MISTAKES = (
     _m(
         "g_o_swapped",
@@ -103,6 +105,7 @@ PYTORCH_MISTAKES = (
         ("[weight_hh, weight_ih]", "[weight_ih, weight_hh]"),
     ),
 )
+# END SOLUTION
 
 PARAMS_FROM_PYTORCH = Exercise(
     fn=pytorch_layout.params_from_pytorch,

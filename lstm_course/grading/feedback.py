@@ -40,6 +40,19 @@ _WORDS = {
 
 
 def feedback_markdown(submission_id: str, rows: list[dict]) -> str:
+    if rows and all(r["status"] == "invalid-notebook" for r in rows):
+        # nothing was run: say why, once, and nothing else (no score, no table of zeros)
+        problem = next((r.get("detail") or r.get("message") or "" for r in rows), "").strip()
+        lines = [
+            f"# Feedback on `{submission_id}`",
+            "",
+            "This file could not be graded (invalid-notebook): nothing in it was run.",
+            "",
+            "```text",
+            (problem or "not a gradable notebook").replace("```", "'''"),
+            "```",
+        ]
+        return "\n".join(lines) + "\n"
     lesson = next((r["notebook"] for r in rows if r.get("notebook")), "")
     got = sum(float(r["points"]) for r in rows)
     total = sum(float(r["max_points"]) for r in rows)

@@ -38,8 +38,8 @@ PRELOAD = (
     "lstm_course.gate_views",
     "lstm_course.plotting",
     "lstm_course.widgets.gates",
-    "lstm_course.memory",
-    "lstm_course.widgets.memory",
+    "lstm_course.carousel",
+    "lstm_course.widgets.carousel",
 )
 
 

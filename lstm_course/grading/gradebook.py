@@ -1,6 +1,11 @@
 """The gradebook CSV (written atomically, again after every finished submission) and the cache.
 
-Columns, exactly: submission,notebook,exercise,points,max_points,status,message.
+Columns: submission,notebook,exercise,points,max_points,status,message (the contract), then
+student,assignment (from the submission id, see ``submissions.student_assignment``).
+
+Grading into an existing gradebook keeps its rows: the rows of each submission graded now replace
+that submission's earlier rows (same id), every other row stays. A file that is not a gradebook
+is never overwritten (``NotAGradebook``).
 
 The cache lives next to the gradebook (``gradebook.csv`` -> ``gradebook.gradebook-cache/``):
 one JSON file per graded submission, named by the SHA-256 of the notebook's bytes, the grader's
@@ -24,7 +29,77 @@ from pathlib import Path
 
 from .notebook import COLUMNS
 
-__all__ = ["Gradebook", "grader_version", "atomic_write_text"]
+__all__ = [
+    "Gradebook",
+    "GRADEBOOK_COLUMNS",
+    "NotAGradebook",
+    "read_gradebook",
+    "grader_version",
+    "atomic_write_text",
+]
+
+EXTRA_COLUMNS = ("student", "assignment")
+GRADEBOOK_COLUMNS = (*COLUMNS, *EXTRA_COLUMNS)
+
+
+class NotAGradebook(ValueError):
+    """A file that should be a gradebook CSV and is not (or cannot be read)."""
+
+
+def with_layout(row: dict) -> dict:
+    """The row with `student` and `assignment` filled in from its submission id (when empty)."""
+    if row.get("student") and row.get("assignment"):
+        return row
+    from .submissions import student_assignment
+
+    student, assignment = student_assignment(row.get("submission", ""), row.get("notebook", ""))
+    return {
+        **row,
+        "student": row.get("student") or student,
+        "assignment": row.get("assignment") or assignment,
+    }
+
+
+def read_gradebook(path) -> list[dict]:
+    """The rows of a gradebook CSV (every column as text; student/assignment filled in when an
+    older gradebook lacks them). Raises NotAGradebook with a one-line reason."""
+    path = Path(path)
+    if path.is_dir():
+        raise NotAGradebook(f"{path} is a folder, not a gradebook CSV")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise NotAGradebook(f"no such file: {path}") from None
+    except UnicodeDecodeError:
+        raise NotAGradebook(f"{path} is not a gradebook: not UTF-8 text") from None
+    except OSError as exc:
+        raise NotAGradebook(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = reader.fieldnames or []
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise NotAGradebook(
+                f"{path} is not a gradebook: no column(s) {', '.join(missing)} "
+                f"(a gradebook has {','.join(COLUMNS)})"
+            )
+        rows = []
+        for i, r in enumerate(reader, start=2):
+            if None in r or any(r.get(c) is None for c in COLUMNS):
+                raise NotAGradebook(
+                    f"{path} is not a gradebook: line {i} has the wrong number of fields"
+                )
+            for c in ("points", "max_points"):
+                try:
+                    float(r[c])
+                except ValueError:
+                    raise NotAGradebook(
+                        f"{path} is not a gradebook: line {i}: {c} is {r[c]!r}, not a number"
+                    ) from None
+            rows.append(with_layout(r))
+    except csv.Error as exc:
+        raise NotAGradebook(f"{path} is not a gradebook: {exc}") from None
+    return rows
 
 
 def atomic_write_text(path: Path, text: str):
@@ -87,24 +162,31 @@ def cache_dir_for(path: Path) -> Path:
 class Gradebook:
     """Rows by submission, kept in memory and flushed to CSV atomically."""
 
-    def __init__(self, path, use_cache: bool = True, settings: str = ""):
+    def __init__(self, path, use_cache: bool = True, settings: str = "", keep: bool = True):
+        """`keep`: start from the rows already in the CSV at `path` (if it exists)."""
         self.path = Path(path)
         self.cache_dir = cache_dir_for(self.path)
         self.use_cache = use_cache
         self.settings = settings
         self.rows: dict[str, list[dict]] = {}
         self._key: bytes | None = None
+        if keep and self.path.exists():
+            for r in read_gradebook(self.path):
+                self.rows.setdefault(r["submission"], []).append(r)
 
     # -- rows ---------------------------------------------------------------------------------
     def set(self, submission_id: str, rows: list[dict]):
-        self.rows[submission_id] = rows
+        """This submission's rows (replacing its earlier ones, if any)."""
+        self.rows[submission_id] = [with_layout(r) for r in rows]
 
     def all_rows(self) -> list[dict]:
         return [r for sid in sorted(self.rows) for r in self.rows[sid]]
 
     def to_csv(self) -> str:
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+        w = csv.DictWriter(
+            buf, fieldnames=GRADEBOOK_COLUMNS, extrasaction="ignore", lineterminator="\n"
+        )
         w.writeheader()
         for r in self.all_rows():
             w.writerow({**r, "points": _num(r["points"]), "max_points": _num(r["max_points"])})
@@ -146,13 +228,17 @@ class Gradebook:
                 return None
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        return [{**r, "submission": sub.id} for r in rows]
+        return [
+            {**{k: v for k, v in r.items() if k not in EXTRA_COLUMNS}, "submission": sub.id}
+            for r in rows
+        ]
 
     def store(self, sub, rows: list[dict]):
         if not sub.sha256:
             return
         key = self.cache_key(sub)
-        plain = [{k: v for k, v in r.items() if k != "submission"} for r in rows]
+        drop = ("submission", *EXTRA_COLUMNS)  # a shared entry serves any learner's same bytes
+        plain = [{k: v for k, v in r.items() if k not in drop} for r in rows]
         entry = {"key": key, "rows": plain, "mac": self._mac(key, plain)}
         atomic_write_text(self.cache_dir / f"{key}.json", json.dumps(entry, indent=1))
 

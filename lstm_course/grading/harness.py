@@ -69,10 +69,17 @@ def _lc_run_{nonce}():
     tns, ons = {{"__name__": "_lc_transport"}}, {{"__name__": "_lc_outcome"}}
     exec(compile({transport_src!r}, "<lstm_course grader transport>", "exec"), tns)
     exec(compile({outcome_src!r}, "<lstm_course grader outcome>", "exec"), ons)
+    make_params = {{}}
     try:
         from lstm_course.params import LSTMParams
+        make_params["LSTMParams"] = LSTMParams
     except Exception:
-        LSTMParams = None
+        pass
+    try:
+        from lstm_course.gru import GRUParams
+        make_params["GRUParams"] = GRUParams
+    except Exception:
+        pass
     report = {{"found": False, "callable": False, "reference": "", "tripped": [], "runs": []}}
     name = {name!r}
     fn = slot[name] if slot.get(name) is not None else globals().get(name)
@@ -111,7 +118,7 @@ def _lc_run_{nonce}():
                 saved.append((ref, ref.__code__, key))
                 ref.__code__ = tmp["_trip"].__code__
         try:
-            cases = tns["unpack"]({cases_payload!r}, {cases_nonce!r}, make_params=LSTMParams)
+            cases = tns["unpack"]({cases_payload!r}, {cases_nonce!r}, make_params=make_params)
             for kwargs in cases:
                 report["runs"].append(ons["run_function"](fn, kwargs,
                                                           keyword_only={keyword_only!r}))

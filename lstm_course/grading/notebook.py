@@ -79,24 +79,31 @@ def invalid_rows(sub) -> list[Row]:
     ]
 
 
+def _calls(body: str) -> set[str]:
+    return {
+        n.func.id
+        for n in ast.walk(ast.parse(body))
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+
+
 def exercise_refs(exercise) -> list[tuple[str, str]]:
     """(module, function) pairs the learner's function must not call: every package function
-    that holds a marked answer, except the ones the exercise's own answer calls, directly or
-    through another exercise's answer (the building blocks the lesson hands over, e.g. the
-    gates for lstm_cell, and so for lstm_forward, which calls the learner's lstm_cell)."""
+    that holds a marked answer, except the building blocks the exercise's answer calls,
+    directly or through the exercises it calls (lstm_forward -> lstm_cell -> the gates)."""
     from ..answer_free import marked_functions
     from ..exercises import EXERCISES
 
-    called, todo = set(), [exercise.body]
+    if exercise.body is None:  # the answer-free build: there is no answer to call
+        return []
+    allowed, todo = set(), [exercise.body]
     while todo:
-        for n in ast.walk(ast.parse(todo.pop())):
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
-                name = n.func.id
-                if name not in called:
-                    called.add(name)
-                    if name in EXERCISES and name != exercise.name:
-                        todo.append(EXERCISES[name].body)
-    return [(mod, name) for mod, name in marked_functions() if name not in called]
+        for name in _calls(todo.pop()) - allowed:
+            allowed.add(name)
+            inner = EXERCISES.get(name)
+            if inner is not None and inner.body is not None:
+                todo.append(inner.body)
+    return [(mod, name) for mod, name in marked_functions() if name not in allowed]
 
 
 def _clip(text: str, n: int = 300) -> str:
@@ -361,7 +368,7 @@ def _run_variant(run, ex, rng, options):
         nonce=secrets.token_hex(6),
         name=name,
         refs=exercise_refs(ex),
-        cases_payload=transport.pack(list(cases), cases_nonce),  # Cases is a list subclass
+        cases_payload=transport.pack(list(cases), cases_nonce),
         cases_nonce=cases_nonce,
         out_nonce=out_nonce,
         keyword_only=getattr(ex, "keyword_only", ("variant",)),

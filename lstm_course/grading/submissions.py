@@ -1,7 +1,21 @@
 """Finding learner notebooks and deciding whether each one can be graded.
 
 A submission is one ``.ipynb`` file. ``find_submissions`` expands the command line's files and
-folders (recursively, skipping hidden folders and ``.ipynb_checkpoints``). ``load_submission``
+folders (recursively, skipping hidden folders and ``.ipynb_checkpoints``) and gives each file its
+*id*, the gradebook's ``submission`` column: its path relative to the folder given (see
+``submission_id``). The id also says whose work it is and for which assignment
+(``student_assignment``), following a class's usual layouts:
+
+==============================================  =========  ==========================
+file (relative to the folder given)             student    assignment
+==============================================  =========  ==========================
+``<student>.ipynb`` (a flat folder)             file stem  the lesson
+``<student>/<notebook>.ipynb``                  folder     the lesson
+``<student>/<assignment>/<notebook>.ipynb``     1st folder 2nd folder (nbgrader)
+==============================================  =========  ==========================
+
+nbgrader's ``submitted/<student>/<assignment>/<notebook>.ipynb`` is recognised by the folder
+name ``submitted`` wherever it is, whichever folder or file is given. ``load_submission``
 reads it WITHOUT executing anything and says which lesson it is (from the notebook metadata
 ``{"lstm_course": {"notebook": "01_learn_gate"}}`` that release keeps), or why it cannot be
 graded: not JSON, not a notebook, wrong nbformat, no/unknown lesson, a lesson without exercises,
@@ -13,10 +27,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Submission", "find_submissions", "load_submission", "submission_id", "MissingPath"]
+__all__ = [
+    "Submission",
+    "find_submissions",
+    "load_submission",
+    "submission_id",
+    "student_assignment",
+    "MissingPath",
+]
+
+NBGRADER_SUBMITTED = "submitted"
 
 
 class MissingPath(FileNotFoundError):
@@ -34,40 +58,104 @@ class Submission:
     exercises: list[str] = field(default_factory=list)  # exercise keys of its lesson
 
     @property
+    def student(self) -> str:
+        return student_assignment(self.id, self.lesson)[0]
+
+    @property
+    def assignment(self) -> str:
+        return student_assignment(self.id, self.lesson)[1]
+
+    @property
     def valid(self) -> bool:
         return not self.problem
 
 
-def submission_id(path: Path) -> str:
-    """The path relative to the current folder when it lies below it, else the absolute path."""
+class _Found(type(Path())):
+    """A path found on the command line, carrying the id it gets in the gradebook."""
+
+    sub_id: str = ""
+
+
+def _nbgrader_id(path: Path) -> str | None:
+    """`.../submitted/<student>/<assignment>/<notebook>.ipynb` -> `<student>/<assignment>/<nb>`."""
+    parts = Path(os.path.abspath(path)).parts
+    if len(parts) >= 5 and parts[-4] == NBGRADER_SUBMITTED:
+        return "/".join(parts[-3:])
+    return None
+
+
+def submission_id(path: Path, root: Path | None = None) -> str:
+    """The gradebook's id of a notebook: its path relative to the folder given (`root`).
+
+    Never an absolute path and never relative to the current folder: the same class graded from
+    anywhere gets the same ids. A file inside an nbgrader ``submitted/`` folder is always
+    ``<student>/<assignment>/<notebook>.ipynb``. A file given by itself (no `root`) is named by
+    its file name, with its folder in front when the file name is a lesson's
+    (``alice/05_lstm_cell.ipynb``: the learner is the folder, not the lesson).
+    """
+    nbg = _nbgrader_id(path)
+    if nbg:
+        return nbg
     path = Path(os.path.abspath(path))
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    if root is not None:
+        try:
+            rel = path.relative_to(Path(os.path.abspath(root)))
+        except ValueError:
+            rel = None
+        if rel is not None and len(rel.parts) > 1:
+            return rel.as_posix()
+    stem = path.name[: -len(".ipynb")] if path.name.endswith(".ipynb") else path.stem
+    if stem in _lesson_names() and path.parent.name:
+        return f"{path.parent.name}/{path.name}"
+    return path.name
+
+
+def student_assignment(submission_id: str, lesson: str = "") -> tuple[str, str]:
+    """(student, assignment) of a submission id; the lesson when the layout names none."""
+    parts = [p for p in submission_id.split("/") if p]
+    if not parts:
+        return "", lesson
+    if len(parts) == 1:
+        name = parts[0]
+        return (name[: -len(".ipynb")] if name.endswith(".ipynb") else Path(name).stem), lesson
+    if len(parts) == 2:
+        return parts[0], lesson
+    return parts[-3], parts[-2]
 
 
 def find_submissions(paths) -> list[Path]:
-    """Files and folders -> the .ipynb files (sorted, without duplicates).
+    """Files and folders -> the .ipynb files (sorted by id), each with its id (``.sub_id``).
 
     A file given explicitly is taken whatever its name ends with (so a broken upload is
-    reported, not silently ignored); folders contribute their *.ipynb files.
+    reported, not silently ignored); folders contribute their *.ipynb files, with ids relative
+    to the folder. When two files get the same id (the same learner's notebook in two folders
+    given), the one from the later argument is kept: a resubmission replaces the earlier one.
     """
-    found: dict[str, Path] = {}
+    by_id: dict[str, _Found] = {}
     for raw in paths:
         p = Path(raw)
+        found: list[tuple[Path, Path | None]] = []
         if p.is_dir():
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
                 for name in sorted(files):
                     if name.endswith(".ipynb") and not name.startswith("."):
-                        q = Path(root) / name
-                        found.setdefault(os.path.abspath(q), q)
+                        found.append((Path(root) / name, p))
         elif p.exists():
-            found.setdefault(os.path.abspath(p), p)
+            found.append((p, None))
         else:
             raise MissingPath(f"no such file or folder: {raw}")
-    return sorted(found.values(), key=lambda q: submission_id(q))
+        for q, root in found:
+            f = _Found(q)
+            f.sub_id = submission_id(q, root)
+            earlier = by_id.pop(f.sub_id, None)
+            if earlier is not None and os.path.abspath(earlier) != os.path.abspath(f):
+                print(
+                    f"note: {earlier} and {q} are both {f.sub_id}; grading {q} (the later)",
+                    file=sys.stderr,
+                )
+            by_id[f.sub_id] = f
+    return [by_id[k] for k in sorted(by_id)]
 
 
 def _lessons():
@@ -79,6 +167,13 @@ def _lessons():
     return lessons
 
 
+def _lesson_names() -> set[str]:
+    try:
+        return set(_lessons())
+    except Exception:  # noqa: BLE001 - ids must not depend on the registry importing
+        return set()
+
+
 def known_lessons() -> list[str]:
     """Lessons that have graded exercises, plus every notebook name under solutions/ if present."""
     return sorted(_lessons())
@@ -86,8 +181,9 @@ def known_lessons() -> list[str]:
 
 def load_submission(path: Path, expect_lesson: str | None = None) -> Submission:
     """Read and validate one notebook file (never executes it)."""
+    sub_id = getattr(path, "sub_id", "") or submission_id(path)
     path = Path(path)
-    sub = Submission(path=path, id=submission_id(path))
+    sub = Submission(path=path, id=sub_id)
     lessons = _lessons()
     # a best guess from the file name, so an unreadable file still gets rows per exercise
     stem = path.name[: -len(".ipynb")] if path.name.endswith(".ipynb") else path.stem

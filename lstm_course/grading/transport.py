@@ -1,6 +1,7 @@
 """Safe serialization between the grader and a learner's kernel (no pickle, ever).
 
-A value (nested tuples, lists, str-keyed dicts, NumPy arrays, LSTMParams, plain scalars, None)
+A value (nested tuples, lists, str-keyed dicts, NumPy arrays, LSTMParams or GRUParams, plain
+scalars, None)
 travels as ONE ``.npz`` archive: its arrays under keys ``a0, a1, ...`` and a JSON skeleton
 (under ``__skeleton__``, as uint8 bytes) that says where each array goes. The archive is
 base64-encoded and framed by a random nonce: ``NONCE:BASE64:NONCE``.
@@ -23,14 +24,28 @@ import numpy as np
 MAX_ARRAY_BYTES = 64 * 1024 * 1024  # a single output larger than this is not sent
 
 PARAM_FIELDS = ("W_n", "b_n", "W_i", "b_i", "W_f", "b_f", "W_u", "b_u", "W_v", "b_v")
+GRU_PARAM_FIELDS = ("W_r", "b_r", "W_z", "b_z", "W_xn", "b_xn", "W_hn", "b_hn")
+# parameter dataclasses that travel by their fields: type name -> (skeleton tag, fields)
+PARAM_TYPES = {
+    "LSTMParams": ("__params__", PARAM_FIELDS),
+    "GRUParams": ("__gru_params__", GRU_PARAM_FIELDS),
+}
 
 
 class TransportError(ValueError):
     """The payload is not a well-formed archive of plain data."""
 
 
+def _params_type(obj):
+    """The PARAM_TYPES name of a parameters object (None for anything else)."""
+    name = type(obj).__name__
+    if name in PARAM_TYPES and all(hasattr(obj, f) for f in PARAM_TYPES[name][1]):
+        return name
+    return None
+
+
 def _is_params(obj):
-    return type(obj).__name__ == "LSTMParams" and all(hasattr(obj, f) for f in PARAM_FIELDS)
+    return _params_type(obj) == "LSTMParams"
 
 
 def _skeleton(obj, arrays, depth=0):
@@ -51,10 +66,10 @@ def _skeleton(obj, arrays, depth=0):
         key = f"a{len(arrays)}"
         arrays[key] = np.array(arr, copy=True)
         return {"__nd__": key}
-    if _is_params(obj):
-        return {
-            "__params__": {f: _skeleton(getattr(obj, f), arrays, depth + 1) for f in PARAM_FIELDS}
-        }
+    kind = _params_type(obj)
+    if kind is not None:
+        tag, names = PARAM_TYPES[kind]
+        return {tag: {f: _skeleton(getattr(obj, f), arrays, depth + 1) for f in names}}
     if type(obj) is tuple:
         return {"__tuple__": [_skeleton(x, arrays, depth + 1) for x in obj]}
     if type(obj) is list:
@@ -106,9 +121,15 @@ def _build(node, arrays, make_params):
         return tuple(_build(x, arrays, make_params) for x in value)
     if tag == "__dict__":
         return {str(k): _build(v, arrays, make_params) for k, v in value.items()}
-    if tag == "__params__":
-        fields = {f: _build(value.get(f), arrays, make_params) for f in PARAM_FIELDS}
-        return make_params(**fields) if make_params is not None else fields
+    for kind, (params_tag, names) in PARAM_TYPES.items():
+        if tag == params_tag:
+            fields = {f: _build(value.get(f), arrays, make_params) for f in names}
+            ctor = (
+                make_params.get(kind)
+                if isinstance(make_params, dict)
+                else (make_params if kind == "LSTMParams" else None)
+            )
+            return ctor(**fields) if ctor is not None else fields
     if tag == "__float__":
         return float(value)
     if tag == "__other__":
@@ -117,7 +138,10 @@ def _build(node, arrays, make_params):
 
 
 def unpack(text, nonce, make_params=None):
-    """'NONCE:BASE64:NONCE' -> the value. Raises TransportError on anything unexpected."""
+    """'NONCE:BASE64:NONCE' -> the value. Raises TransportError on anything unexpected.
+
+    make_params: the LSTMParams class, or a dict {type name: class} for every PARAM_TYPES
+    name to rebuild (parameters of a type without a class come back as a dict of fields)."""
     if not isinstance(text, str):
         raise TransportError("payload is not text")
     head, sep, rest = text.partition(":")

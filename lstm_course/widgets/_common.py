@@ -38,13 +38,39 @@ def islider(description, value, lo, hi, step=1):
     )
 
 
+def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
+    """`plt.subplots` for a widget: a figure of its own, OUTSIDE pyplot. Returns (fig, axes).
+
+    A widget update can run on any of ipykernel 7's threads (the main thread, or the subshell
+    that JupyterLab 4 sends widget messages to), and pyplot's state is global. The `comm`
+    package fires IPython's ``post_execute`` hooks after EVERY widget message, on the thread
+    that handled it: pyplot's ``draw_all`` and the inline backend's ``flush_figures`` (which
+    shows and closes every pyplot figure). On the first slider move of notebook 07's carousel
+    (run on the main thread) a message handled on the subshell meanwhile drew the update's
+    pyplot figure on the same Agg renderer (``canvas.draw`` clears it first), and the update's
+    PNG came out blank, every time. A figure that pyplot does not know about is drawn by nobody
+    else. Keyword arguments: ``figsize`` and ``layout`` go to the
+    Figure, the rest to `Figure.subplots` (``sharex``, ``gridspec_kw``, ...)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig_kw = {k: kwargs.pop(k) for k in ("figsize", "layout", "dpi") if k in kwargs}
+    fig = Figure(**fig_kw)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
 def show(fig):
-    """Display a figure in the widget's output area, then close it (no duplicate, no leak)."""
+    """Display a figure in the widget's output area, drawn completely in this thread.
+
+    A figure from pyplot (a package plot function may return one) is first removed from pyplot,
+    so that no other thread's pyplot hook draws, shows or closes it meanwhile (see `subplots`)."""
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    display(fig)
-    plt.close(fig)
+    plt.close(fig)  # out of pyplot's list (nothing for one from `subplots`); still drawable
+    with _RENDER_LOCK:
+        display(fig)
 
 
 _RENDER_LOCK = threading.RLock()
@@ -61,8 +87,29 @@ class _OneAtATime(W.interactive):
     """
 
     def update(self, *args):
+        """ipywidgets' `interactive.update` without its flush of pyplot's figures.
+
+        ipywidgets shows (and closes) every open pyplot figure before and after the call: from a
+        widget update on one thread that would steal a figure a cell is drawing on another one.
+        The widgets display their own figures (`show`), so nothing is lost without it."""
+        from IPython import get_ipython
+        from IPython.display import clear_output
+
         with _RENDER_LOCK:
-            return super().update(*args)
+            self.kwargs = {}
+            try:
+                with self.out:
+                    if self.clear_output:
+                        clear_output(wait=True)
+                    for widget in self.kwargs_widgets:
+                        self.kwargs[widget._kwarg] = widget.get_interact_value()
+                    self.result = self.f(**self.kwargs)
+            except Exception as e:
+                ip = get_ipython()
+                if ip is None:
+                    self.log.warning("Exception in interact callback: %s", e, exc_info=True)
+                else:
+                    ip.showtraceback()
 
 
 def _serialize_mathtext() -> None:

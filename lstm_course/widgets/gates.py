@@ -8,7 +8,6 @@ matrix is (2, 1): a weight on the STM and a weight on the Event.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..gate_views import (
@@ -24,7 +23,7 @@ from ..gate_views import (
     use_gate_readout,
 )
 from ..plotting import GATE_COLOURS, plot_values
-from ._common import fslider, interactive, islider, show
+from ._common import fslider, interactive, islider, show, subplots
 
 __all__ = [
     "learn_gate_widget",
@@ -60,7 +59,7 @@ def learn_gate_widget(w_stm: float = 0.5, plot: bool = True):
         )
         print(f"Learn gate output N_t * i_t = {out['learn_out']:+.3f}")
         if plot:
-            fig, ax = plt.subplots(figsize=(5.5, 3))
+            fig, ax = subplots(figsize=(5.5, 3))
             plot_values(
                 ax,
                 {r"$N_t$": out["N_t"], r"$i_t$": out["i_t"], r"$N_t \cdot i_t$": out["learn_out"]},
@@ -100,7 +99,7 @@ def forget_gate_widget(ltm=None, plot: bool = True):
         )
         print("LTM after: [" + ", ".join(f"{v:+.2f}" for v in after) + "]")
         if plot:
-            fig, ax = plt.subplots(figsize=(6.5, 3))
+            fig, ax = subplots(figsize=(6.5, 3))
             x = np.arange(len(ltm))
             ax.bar(
                 x,
@@ -147,7 +146,7 @@ def remember_gate_widget(plot: bool = True):
         print(f"learned = N_t * i_t = {N:+.2f} * {i:.2f} = {out['learned']:+.3f}")
         print(f"LTM_t = kept + learned = {out['ltm']:+.3f}")
         if plot:
-            fig, ax = plt.subplots(figsize=(5.5, 3))
+            fig, ax = subplots(figsize=(5.5, 3))
             plot_values(
                 ax,
                 {"kept": out["kept"], "learned": out["learned"], r"$LTM_t$": out["ltm"]},
@@ -188,7 +187,7 @@ def use_gate_widget(w_stm: float = 0.5, plot: bool = True):
         )
         print(f"new STM = U_t * V_t = {out['stm']:+.3f}")
         if plot:
-            fig, ax = plt.subplots(figsize=(5.5, 3))
+            fig, ax = subplots(figsize=(5.5, 3))
             plot_values(
                 ax,
                 {r"$U_t$": out["U_t"], r"$V_t$": out["V_t"], r"$STM_t$": out["stm"]},
@@ -222,7 +221,7 @@ def cell_stepper_widget(trace=None, plot: bool = True):
         view = step_view(trace, t)
         print(describe_step(trace, t, unit))
         if plot:
-            fig, axes = plt.subplots(1, 4, figsize=(10, 2.6), sharey=True)
+            fig, axes = subplots(1, 4, figsize=(10, 2.6), sharey=True)
             panels = (
                 ("i", r"$i_t$ (learn)", "learn"),
                 ("f", r"$f_t$ (forget factor)", "forget"),

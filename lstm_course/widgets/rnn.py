@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-
 from ..plotting import plot_gradient_vs_lag
 from ..rnn import gradient_vs_lag, growth_per_step
-from ._common import fslider, interactive, islider, show
+from ._common import fslider, interactive, islider, show, subplots
 
 __all__ = ["vanishing_gradient_widget"]
 
@@ -28,7 +26,7 @@ def vanishing_gradient_widget(hidden_size: int = 32, seed: int = 0, plot: bool =
             f"gradient from the last input: {norms[0]:.2e}   from the first input: {norms[-1]:.2e}"
         )
         if plot:
-            fig, ax = plt.subplots(figsize=(7, 3.6))
+            fig, ax = subplots(figsize=(7, 3.6))
             plot_gradient_vs_lag(
                 lags,
                 norms,

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..plotting import GATE_COLOURS
 from ..sequence import lstm_forward
-from ._common import fslider, interactive, islider, show
+from ._common import fslider, interactive, islider, show, subplots
 
 __all__ = ["compare_use_gates", "plot_use_gate_comparison", "use_gate_comparison_widget"]
 
@@ -41,7 +41,7 @@ def plot_use_gate_comparison(result: dict, unit: int = 0, seq: int = 0, axes=Non
         result["lesson"][seq, :, unit],
         color=GATE_COLOURS["use"],
         lw=2,
-        label=r"lesson: $STM_t = \tanh(LTM_{t-1} f_t\, W_u + b_u) \cdot V_t$",
+        label="lesson:\n" + r"$STM_t = \tanh((LTM_{t-1} f_t)\, W_u + b_u) \cdot V_t$",
     )
     ax.plot(
         t,
@@ -49,24 +49,23 @@ def plot_use_gate_comparison(result: dict, unit: int = 0, seq: int = 0, axes=Non
         color=GATE_COLOURS["stm"],
         lw=2,
         ls="--",
-        label=r"standard: $STM_t = V_t \cdot \tanh(LTM_t)$",
+        label="standard:\n" + r"$STM_t = V_t \cdot \tanh(LTM_t)$",
     )
     ax.set_ylabel(f"$STM_t$, unit {unit}")
     ax.set_title("The same weights and Events through the two Use gates")
-    ax.legend(loc="best", fontsize=8)
+    # Outside the axes, so that it never covers a curve (tight_layout makes room for it).
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax = axes[1]
     ax.plot(
         t,
         result["difference"][seq, :, unit],
         color=GATE_COLOURS["event"],
         lw=2,
-        label="lesson - standard",
     )
     ax.axhline(0, color="#333333", lw=0.8)
     ax.set_xlabel("time step t")
-    ax.set_ylabel("difference")
+    ax.set_ylabel("lesson - standard")
     ax.set_title("Difference of the two short-term memories")
-    ax.legend(loc="best", fontsize=8)
     return axes
 
 
@@ -79,7 +78,7 @@ def use_gate_comparison_widget(params, events, plot: bool = True):
         diff = float(np.abs(result["difference"][0, :, unit]).max())
         print(f"unit {unit}, Events x {scale:.1f}: largest |lesson - standard| = {diff:.3f}")
         if plot:
-            fig, axes = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
+            fig, axes = subplots(2, 1, figsize=(8, 5), sharex=True)
             plot_use_gate_comparison(result, unit=unit, axes=axes)
             fig.tight_layout()
             show(fig)

@@ -7,10 +7,9 @@ ipywidgets.interactive whose .result is a dict of what was shown.
 from __future__ import annotations
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 
 from ..charlm import next_char_probs, plot_next_char_probs, sample
-from ._common import LAYOUT, STYLE, fslider, interactive, show
+from ._common import LAYOUT, STYLE, fslider, interactive, show, subplots
 
 __all__ = ["temperature_widget", "next_char_widget"]
 
@@ -53,7 +52,7 @@ def next_char_widget(
         best = ", ".join(f"{c!r}: {p:.2f}" for c, p in zip(chars[:5], probs[:5], strict=True))
         print(f"most likely next characters: {best}")
         if plot:
-            fig, ax = plt.subplots(figsize=(7.5, 3.4))
+            fig, ax = subplots(figsize=(7.5, 3.4))
             plot_next_char_probs(chars, probs, ax=ax, prompt=prompt)
             show(fig)
         return dict(

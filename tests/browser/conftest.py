@@ -24,6 +24,7 @@ from lab_fixtures import ARTIFACTS, NOTEBOOKS, REPO, SCREENSHOTS, write_fixtures
 
 _timings: dict[str, dict[str, float]] = {}
 _sliders: dict[str, str] = {}
+_plots: dict[str, list[tuple[str, str]]] = {}
 _ignored: set[str] = set()
 _stderr: set[str] = set()
 
@@ -105,7 +106,8 @@ def lab(lab_session, lab_server):
 def record_timings():
     def record(name: str, report) -> None:
         _timings[name] = {k: round(v, 2) for k, v in report.timings.items()}
-        _sliders[name] = report.slider_moved or "-"
+        _sliders[name] = "; ".join(report.sliders_moved) or report.slider_moved or "-"
+        _plots[name] = report.plots
         _ignored.update(report.ignored_console)
         for text in report.stderr:
             _stderr.add(f"{name}: {text[:200]!r}")
@@ -127,6 +129,10 @@ def pytest_terminal_summary(terminalreporter):
     tr.write_line("slider moved per notebook:")
     for name, desc in _sliders.items():
         tr.write_line(f"  {name:30s} {desc}")
+    tr.write_line("widget plots checked (decoded PNGs: lab_harness.plot_problem):")
+    for name, plots in _plots.items():
+        for where, desc in plots:
+            tr.write_line(f"  {name:30s} {where:16s} {desc}")
     if _ignored:
         tr.write_line("console errors ignored by the allow-list (lab_harness.CONSOLE_ALLOW):")
         for text in sorted(_ignored):

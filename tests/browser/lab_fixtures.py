@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 ARTIFACTS = REPO / "test-artifacts"  # git-ignored
 SCREENSHOTS = ARTIFACTS / "screenshots"
+PLOTS = ARTIFACTS / "widget-plots"  # every widget plot the harness decoded, before/after a move
 
 
 def student_notebooks() -> list[Path]:
@@ -96,6 +97,69 @@ JS_ERROR_CELLS = [
     "widgets.VBox([w, lab])",
 ]
 
+# Plots that a slider move replaces with something that is not a drawn plot. Each widget draws a
+# good plot first (while its cell runs), so only a check of the image after the move sees it.
+_PLOT_SETUP = (
+    "import io\n"
+    "import matplotlib.pyplot as plt\n"
+    "import numpy as np\n"
+    "import ipywidgets as widgets\n"
+    "from IPython.display import Image, display\n"
+    "x = np.linspace(0, 2 * np.pi, 200)"
+)
+
+# A blank figure: what the course's carousel widget showed after the first slider move.
+BLANK_PLOT_CELLS = [
+    _PLOT_SETUP,
+    "def show(k=1):\n"
+    "    print(f'k = {k}')\n"
+    "    fig, ax = plt.subplots(figsize=(4, 2.5))\n"
+    "    if k == 1:\n"
+    "        ax.plot(x, np.sin(x))\n"
+    "    else:\n"
+    "        ax.set_axis_off()  # nothing drawn: a white image of the figure's size\n"
+    "    plt.show()\n"
+    "\n"
+    "widgets.interact(show, k=widgets.IntSlider(value=1, min=0, max=10));",
+]
+
+# Axes, ticks and labels, but the data (the line) is missing.
+AXES_ONLY_PLOT_CELLS = [
+    _PLOT_SETUP,
+    "def show(k=1):\n"
+    "    print(f'k = {k}')\n"
+    "    fig, ax = plt.subplots(figsize=(4, 2.5))\n"
+    "    if k == 1:\n"
+    "        ax.plot(x, np.sin(k * x))\n"
+    "    ax.set_xlim(0, 2 * np.pi)\n"
+    "    ax.set_ylim(-1.1, 1.1)\n"
+    "    ax.set_title(f'sin({k} x)')\n"
+    "    plt.show()\n"
+    "\n"
+    "widgets.interact(show, k=widgets.IntSlider(value=1, min=0, max=10));",
+]
+
+# A partly rendered canvas: the lower half of the image never got drawn.
+HALF_DRAWN_PLOT_CELLS = [
+    _PLOT_SETUP,
+    "def show(k=1):\n"
+    "    print(f'k = {k}')\n"
+    "    fig, ax = plt.subplots(figsize=(4, 2.5))\n"
+    "    ax.plot(x, np.sin(k * x))\n"
+    "    if k == 1:\n"
+    "        plt.show()\n"
+    "        return\n"
+    "    fig.canvas.draw()\n"
+    "    rgba = np.asarray(fig.canvas.buffer_rgba()).copy()\n"
+    "    plt.close(fig)\n"
+    "    rgba[rgba.shape[0] // 2 :] = 255\n"
+    "    buf = io.BytesIO()\n"
+    "    plt.imsave(buf, rgba, format='png')\n"
+    "    display(Image(data=buf.getvalue(), format='png'))\n"
+    "\n"
+    "widgets.interact(show, k=widgets.IntSlider(value=1, min=0, max=10));",
+]
+
 FIXTURES: dict[str, list[str]] = {
     "good": GOOD_CELLS,
     "bad_callback": BAD_CALLBACK_CELLS,
@@ -104,6 +168,9 @@ FIXTURES: dict[str, list[str]] = {
     "inert_slider": INERT_SLIDER_CELLS,
     "cell_error": CELL_ERROR_CELLS,
     "js_error": JS_ERROR_CELLS,
+    "blank_plot": BLANK_PLOT_CELLS,
+    "axes_only_plot": AXES_ONLY_PLOT_CELLS,
+    "half_drawn_plot": HALF_DRAWN_PLOT_CELLS,
 }
 
 # What each bad fixture must make the harness say (a regex on the joined problems).
@@ -114,6 +181,9 @@ EXPECTED_PROBLEM = {
     "inert_slider": r"moving a slider changed no output",
     "cell_error": r"ZeroDivisionError",
     "js_error": r"course js broke",
+    "blank_plot": r"widget in cell \d+ shows a blank plot .* after cell \d+ slider 0",
+    "axes_only_plot": r"widget in cell \d+ shows a plot without its data",
+    "half_drawn_plot": r"widget in cell \d+ shows a half-drawn plot",
 }
 
 # How long the harness waits on each broken fixture: where the failure IS the wait running out

@@ -7,7 +7,11 @@ notebook in its own page, runs all cells, and collects every problem a learner w
 
 - an error output (a traceback in a cell, or inside an Output widget),
 - a widget that does not render ("Loading widget...", "Error displaying widget", invisible),
-- a slider whose movement does not change any displayed output (image or text),
+- a widget whose slider (one per widget is moved) does not change what it displays,
+- a widget plot that is not drawn, after the run or after the slider move: the PNG in the
+  widget's <img> is decoded and must show ink, coloured data and several colours across the
+  image, and not much less than before the move (`plot_problem`; a blank image, axes without
+  their data, a half-rendered canvas fail),
 - a traceback in the kernel's log (an ``.observe`` callback that raises outside an Output
   widget only shows up there),
 - an error in the browser console or an uncaught page error (minus `CONSOLE_ALLOW`).
@@ -355,7 +359,9 @@ class NotebookReport:
     ignored_console: list[str] = field(default_factory=list)
     stderr: list[str] = field(default_factory=list)  # stderr shown without a traceback
     widgets: int = 0
-    slider_moved: str | None = None
+    slider_moved: str | None = None  # the first slider moved
+    sliders_moved: list[str] = field(default_factory=list)  # one per widget with a slider
+    plots: list[tuple[str, str]] = field(default_factory=list)  # (where, PlotStats.describe())
     timings: dict[str, float] = field(default_factory=dict)
     screenshot: Path | None = None
 
@@ -509,10 +515,12 @@ JS_WIDGETS = """
 }
 """
 
-# A signature of everything displayed except slider controls and their readouts.
+# A signature of everything displayed except slider controls and their readouts: of the whole
+# notebook, or (given a cell index) of that cell's outputs only.
 JS_OUTPUT_SIGNATURE = """
-() => {
-  const root = window.__nb.content.node;
+(cell) => {
+  const nb = window.__nb.content;
+  const root = (cell === undefined || cell === null) ? nb.node : nb.widgets[cell].node;
   const strip = el => {
     const c = el.cloneNode(true);
     c.querySelectorAll('.widget-slider, .widget-readout, .noUi-target, input, select, button')
@@ -534,6 +542,183 @@ JS_OUTPUT_SIGNATURE = """
 }
 """
 
+# Mark every cell's node with its index (a CSS handle on one cell: [data-lstm-cell="3"]).
+JS_TAG_CELLS = """
+() => {
+  window.__nb.content.widgets.forEach((c, i) => c.node.setAttribute('data-lstm-cell', String(i)));
+  return true;
+}
+"""
+
+# The images inside one cell's widget views (an interact's plot: a PNG data URL in an <img>),
+# with how the browser decoded them (naturalWidth 0: it could not) and their size on the page.
+JS_WIDGET_IMAGES = """
+(cell) => {
+  const node = window.__nb.content.widgets[cell].node;
+  return Array.from(node.querySelectorAll('.jupyter-widgets img')).map(img => {
+    const r = img.getBoundingClientRect();
+    return {src: img.currentSrc || img.src || '', complete: img.complete,
+            naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight,
+            width: r.width, height: r.height};
+  });
+}
+"""
+
+
+# --- Is a widget's plot drawn? ----------------------------------------------------------------
+#
+# A slider move that REPLACES the plot with a blank image (or one with axes but no data) still
+# changes the output, so "something changed" is not enough: the harness decodes every PNG shown
+# in a widget view and asks for a drawn plot. Its data is what axes alone never have: coloured
+# pixels, or "thick" ink (pixels whose 3x3 neighbourhood is all ink: bars, lines of 2 pt and
+# more; text, spines, ticks and grid lines are thinner). Measured at the inline backend's 100 dpi:
+# the course's widget plots have ink on 4-20 % of the image and 670-32000 thick pixels (00's
+# plot is black only); figures with axes, ticks, labels and titles but no data had 11-82 thick
+# and no coloured pixels. A blank PNG has no ink; a half-rendered canvas leaves a band without
+# ink. (A plot whose data is only thin black or grey lines would be taken for empty axes.)
+PLOT_MIN_INK = 0.01  # fraction of pixels off the background
+PLOT_MIN_COLOURED = 150  # pixels whose channels differ by > COLOURED_SPREAD
+COLOURED_SPREAD = 60
+PLOT_MIN_THICK = 300  # pixels whose 3x3 neighbourhood is all ink
+PLOT_MIN_COLOURS = 6  # distinct colours among the ink (quantised to 16 levels per channel)
+PLOT_MIN_SPAN = 0.6  # fraction of rows (and of columns) holding ink
+PLOT_MIN_SIZE_VS_BEFORE = 0.6  # width, height: at least this much of the same widget's last plot
+PLOT_MIN_DATA_VS_BEFORE = 0.1  # coloured or thick pixels, of the same widget's last plot
+
+
+@dataclass
+class PlotStats:
+    width: int
+    height: int
+    ink: float
+    coloured: int
+    thick: int
+    colours: int
+    row_span: float
+    col_span: float
+
+    @property
+    def data(self) -> int:
+        return max(self.coloured, self.thick)
+
+    def describe(self) -> str:
+        return (
+            f"{self.width}x{self.height} px, ink {100 * self.ink:.1f}%, "
+            f"{self.coloured} coloured px, {self.thick} thick px, {self.colours} colours, ink on "
+            f"{100 * self.row_span:.0f}% of rows and {100 * self.col_span:.0f}% of columns"
+        )
+
+
+def decode_data_url(src: str) -> bytes | None:
+    """The bytes of a base64 `data:` URL (what JupyterLab puts in an image output's <img>)."""
+    import base64
+
+    if not src.startswith("data:") or ";base64," not in src[:100]:
+        return None
+    return base64.b64decode(src.split(",", 1)[1])
+
+
+def plot_stats(png: bytes) -> PlotStats:
+    """Measure a PNG: size, ink (off-background pixels), coloured pixels, colours, ink spread."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png))
+    img.load()
+    rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
+    alpha = rgba[..., 3:4] / 255.0
+    rgb = rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)  # over a white page
+    h, w = rgb.shape[:2]
+    if h == 0 or w == 0:
+        return PlotStats(w, h, 0.0, 0, 0, 0, 0.0, 0.0)
+    q = (rgb // 16).astype(np.int32)
+    codes = (q[..., 0] << 8) | (q[..., 1] << 4) | q[..., 2]
+    values, counts = np.unique(codes, return_counts=True)
+    bg = values[np.argmax(counts)]
+    bg_rgb = np.array([(bg >> 8) & 15, (bg >> 4) & 15, bg & 15], dtype=np.float32) * 16 + 8
+    ink = np.abs(rgb - bg_rgb).max(axis=-1) > 40
+    coloured = ink & (rgb.max(axis=-1) - rgb.min(axis=-1) > COLOURED_SPREAD)
+    thick = ink[1:-1, 1:-1].copy()  # erosion by a 3x3 square
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            thick &= ink[dy : dy + h - 2, dx : dx + w - 2]
+    return PlotStats(
+        width=w,
+        height=h,
+        ink=float(ink.mean()),
+        coloured=int(coloured.sum()),
+        thick=int(thick.sum()),
+        colours=int(np.unique(codes[ink]).size),
+        row_span=float(ink.any(axis=1).mean()),
+        col_span=float(ink.any(axis=0).mean()),
+    )
+
+
+def plot_problem(stats: PlotStats, before: PlotStats | None = None) -> str | None:
+    """Why `stats` is not a drawn plot (blank, axes without data, half-rendered), or None.
+
+    `before`: the same widget's plot before the slider moved; the new one must not be much
+    smaller, nor have lost its data."""
+    if stats.width == 0 or stats.height == 0:
+        return "an empty image (0 px)"
+    if stats.ink < PLOT_MIN_INK:
+        return f"a blank plot ({stats.describe()})"
+    no_data = stats.coloured < PLOT_MIN_COLOURED and stats.thick < PLOT_MIN_THICK
+    if no_data or stats.colours < PLOT_MIN_COLOURS:
+        return f"a plot without its data, axes only? ({stats.describe()})"
+    if stats.row_span < PLOT_MIN_SPAN or stats.col_span < PLOT_MIN_SPAN:
+        return f"a half-drawn plot, part of the image is empty ({stats.describe()})"
+    if before is not None:
+        if (
+            stats.width < PLOT_MIN_SIZE_VS_BEFORE * before.width
+            or stats.height < PLOT_MIN_SIZE_VS_BEFORE * before.height
+        ):
+            return (
+                f"a plot much smaller than before the move ({stats.describe()}; "
+                f"before: {before.width}x{before.height} px)"
+            )
+        if stats.data < PLOT_MIN_DATA_VS_BEFORE * before.data:
+            return (
+                f"a plot that lost its data ({stats.describe()}; "
+                f"before: {before.coloured} coloured, {before.thick} thick px)"
+            )
+    return None
+
+
+def _images_loaded(page, cell: int) -> int:
+    return sum(
+        1 for im in page.evaluate(JS_WIDGET_IMAGES, cell) if im["complete"] and im["naturalWidth"]
+    )
+
+
+def _widget_plots(page, cell: int, dump: Path | None = None, tag: str = "") -> list:
+    """[(PlotStats or None, problem or None)] for every image shown in cell `cell`'s widgets.
+
+    `dump`: a folder where the decoded PNGs are written (test artifacts, for a human to look at).
+    """
+    out = []
+    for k, im in enumerate(page.evaluate(JS_WIDGET_IMAGES, cell)):
+        if not im["complete"] or not im["naturalWidth"]:
+            out.append((None, "an image the browser could not show (not loaded or not decoded)"))
+            continue
+        png = decode_data_url(im["src"])
+        if png is None:  # not a data URL: look at what the page shows instead
+            page.evaluate(JS_TAG_CELLS)
+            sel = f'[data-lstm-cell="{cell}"] .jupyter-widgets img'
+            png = page.locator(sel).nth(k).screenshot()
+        if dump is not None:
+            dump.mkdir(parents=True, exist_ok=True)
+            (dump / f"cell{cell}-{tag}-{k}.png").write_bytes(png)
+        try:
+            stats = plot_stats(png)
+        except Exception as e:
+            out.append((None, f"an image that cannot be decoded: {type(e).__name__}: {e}"))
+            continue
+        out.append((stats, None))
+    return out
+
 
 def _kernel_idle(page) -> bool:
     return page.evaluate(
@@ -554,12 +739,13 @@ def _wait(predicate, timeout: float, interval: float = 0.25):
         time.sleep(interval)
 
 
-def _settle(page, timeout: float, quiet: float = 0.6) -> bool:
-    """Wait until the kernel is idle and the displayed outputs stop changing for `quiet` s."""
+def _settle(page, timeout: float, quiet: float = 0.6, cell: int | None = None) -> bool:
+    """Wait until the kernel is idle and the displayed outputs (of the notebook, or of cell
+    `cell`) stop changing for `quiet` s."""
     deadline = time.monotonic() + timeout
     last, since = None, time.monotonic()
     while time.monotonic() < deadline:
-        sig = page.evaluate(JS_OUTPUT_SIGNATURE) if _kernel_idle(page) else None
+        sig = page.evaluate(JS_OUTPUT_SIGNATURE, cell) if _kernel_idle(page) else None
         if sig is not None and sig == last:
             if time.monotonic() - since >= quiet:
                 return True
@@ -665,6 +851,7 @@ def check_notebook(
     change_timeout: float = 60.0,
     max_sliders: int = 3,
     screenshot: Path | None = None,
+    plot_dump: Path | None = None,
 ) -> NotebookReport:
     """Open `path` (relative to the server's root), run all cells, and report the problems.
 
@@ -676,7 +863,17 @@ def check_notebook(
     lab.ensure()
     console_start = len(lab.console)
     try:
-        _check(lab, path, report, t0, run_timeout, widget_timeout, change_timeout, max_sliders)
+        _check(
+            lab,
+            path,
+            report,
+            t0,
+            run_timeout,
+            widget_timeout,
+            change_timeout,
+            max_sliders,
+            plot_dump,
+        )
     except Exception as e:
         report.problems.append(f"the check stopped: {type(e).__name__}: {e}")
 
@@ -718,7 +915,9 @@ def check_notebook(
     return report
 
 
-def _check(lab, path, report, t0, run_timeout, widget_timeout, change_timeout, max_sliders):
+def _check(
+    lab, path, report, t0, run_timeout, widget_timeout, change_timeout, max_sliders, plot_dump
+):
     """The steps of check_notebook, adding to `report`."""
     page, server = lab.page, lab.server
     lab.close_all()
@@ -795,32 +994,77 @@ def _check(lab, path, report, t0, run_timeout, widget_timeout, change_timeout, m
         elif not any(text[-200:] in p for p in report.problems):
             report.problems.append(f"error shown in the notebook:\n{text[-1500:]}")
 
-    # 4. Move one slider; something displayed must change.
+    # 4. In every widget with a slider, move one slider: what the widget displays must change,
+    # and every plot it shows (before and after the move) must be drawn: not blank, not axes
+    # without data, not half-rendered (the FIRST update of a widget is where that went wrong).
     t3 = time.monotonic()
     n_sliders = page.locator(f"{scope} {SLIDERS}").count()
     if n_sliders == 0:
         report.problems.append("no slider in the notebook (every notebook needs one)")
     else:
         _settle(page, timeout=30)
-        tried = []
-        for i in range(min(n_sliders, max_sliders)):
-            before = page.evaluate(JS_OUTPUT_SIGNATURE)
-            moved, desc = _move_slider(page, scope, i)
-            if not moved:
-                tried.append(f"{desc} (could not move it)")
+        dump = plot_dump / re.sub(r"[^\w.-]+", "_", path) if plot_dump is not None else None
+        cells = sorted({w["cell"] for w in views})
+        page.evaluate(JS_TAG_CELLS)
+        for ci in cells:
+            cell_scope = f'{scope} [data-lstm-cell="{ci}"]'
+            before_plots = []
+            for stats, problem in _widget_plots(page, ci, dump, "before"):
+                if problem is None:
+                    before_plots.append(stats)
+                    problem = plot_problem(stats)
+                    report.plots.append((f"cell {ci} before", stats.describe()))
+                if problem:
+                    report.problems.append(f"widget in cell {ci} shows {problem}")
+            n_cell = page.locator(f"{cell_scope} {SLIDERS}").count()
+            if n_cell == 0:
                 continue
-            changed = _wait(
-                lambda b=before: page.evaluate(JS_OUTPUT_SIGNATURE) != b,
-                change_timeout,
-                interval=0.2,
-            )
-            if changed:
-                _settle(page, timeout=change_timeout)
-                report.slider_moved = desc
-                break
-            tried.append(f"{desc} (nothing displayed changed within {change_timeout:.0f} s)")
-        if report.slider_moved is None:
-            report.problems.append("moving a slider changed no output: " + "; ".join(tried))
+            tried, moved_here = [], None
+            for i in range(min(n_cell, max_sliders)):
+                before = page.evaluate(JS_OUTPUT_SIGNATURE, ci)
+                moved, desc = _move_slider(page, cell_scope, i)
+                desc = f"cell {ci} {desc}"
+                if not moved:
+                    tried.append(f"{desc} (could not move it)")
+                    continue
+                changed = _wait(
+                    lambda b=before: page.evaluate(JS_OUTPUT_SIGNATURE, ci) != b,
+                    change_timeout,
+                    interval=0.2,
+                )
+                if changed:
+                    # The text of an update arrives before its plot (rendering takes a while,
+                    # and the kernel may look idle meanwhile: an update can run on a subshell):
+                    # wait for as many loaded images as before the move, then for quiet.
+                    _wait(
+                        lambda: _images_loaded(page, ci) >= len(before_plots),
+                        change_timeout,
+                        interval=0.2,
+                    )
+                    _settle(page, timeout=change_timeout, quiet=1.0, cell=ci)
+                    moved_here = desc
+                    break
+                tried.append(f"{desc} (nothing displayed changed within {change_timeout:.0f} s)")
+            if moved_here is None:
+                report.problems.append("moving a slider changed no output: " + "; ".join(tried))
+                continue
+            report.slider_moved = moved_here if report.slider_moved is None else report.slider_moved
+            report.sliders_moved.append(moved_here)
+            after = _widget_plots(page, ci, dump, "after")
+            if before_plots and not after:
+                report.problems.append(
+                    f"widget in cell {ci} showed {len(before_plots)} plot(s) before {moved_here}"
+                    " and none after it"
+                )
+            for k, (stats, problem) in enumerate(after):
+                if problem is None:
+                    ref = before_plots[k] if k < len(before_plots) else None
+                    problem = plot_problem(stats, ref)
+                    report.plots.append((f"cell {ci} after", stats.describe()))
+                if problem:
+                    report.problems.append(
+                        f"widget in cell {ci} shows {problem} after {moved_here}"
+                    )
         for text in page.evaluate(JS_DOM_ERRORS):
             if TRACEBACK.search(text) and not any(text[-200:] in p for p in report.problems):
                 report.problems.append(f"error shown after moving the slider:\n{text[-1500:]}")

@@ -1,9 +1,11 @@
 """Every student notebook, run in JupyterLab in headless Chromium, the way a learner meets it.
 
 For each notebook in notebooks/: open it, run all cells, wait for the kernel to go idle, then
-no cell shows an error, every widget renders, moving one slider changes what is displayed, and
-the browser console has no error. The harness itself is tested on fixture notebooks that must
-pass (`good`) or must fail (a raising widget callback, a widget that never renders, ...).
+no cell shows an error, every widget renders, moving one slider of each widget changes what it
+displays, every widget plot is drawn (the PNG is decoded: not blank, not axes without data, not
+half-rendered; before and after the move), and the browser console has no error. The harness
+itself is tested on fixture notebooks that must pass (`good`) or must fail (a raising widget
+callback, a widget that never renders, a blank or half-drawn widget plot, ...).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from lab_fixtures import (
     DEFAULT_FIXTURE_TIMEOUTS,
     EXPECTED_PROBLEM,
     FIXTURE_TIMEOUTS,
+    PLOTS,
     SCREENSHOTS,
     student_notebooks,
 )
@@ -32,6 +35,7 @@ def test_student_notebook_in_lab(notebook, lab, record_timings):
         widget_timeout=60,
         change_timeout=60,
         screenshot=SCREENSHOTS / f"{notebook.stem}.png",
+        plot_dump=PLOTS,
     )
     record_timings(notebook.stem, report)
     assert report.ok, report.summary()
@@ -46,11 +50,15 @@ def test_harness_passes_a_good_notebook(lab, record_timings):
     report = lab.check(
         "fixtures/good.ipynb",
         screenshot=SCREENSHOTS / "fixture-good.png",
+        plot_dump=PLOTS,
     )
     record_timings("fixture: good", report)
     assert report.ok, report.summary()
     assert report.widgets == 2
     assert report.slider_moved
+    assert len(report.sliders_moved) == 2, report.sliders_moved  # one slider in each widget
+    # the interact's plot was decoded and found drawn, before and after its slider moved
+    assert [where for where, _ in report.plots] == ["cell 2 before", "cell 2 after"], report.plots
 
 
 @pytest.mark.parametrize("fixture", sorted(EXPECTED_PROBLEM))

@@ -1,10 +1,10 @@
-"""lstm_course.memory: the constant error carousel (product of forget factors) and its widget."""
+"""lstm_course.carousel: the constant error carousel (product of forget factors) and its widget."""
 
 import numpy as np
 import pytest
 
 from lstm_course.activations import sigmoid
-from lstm_course.memory import (
+from lstm_course.carousel import (
     carousel_gradient_constant,
     forget_factor,
     forget_products,
@@ -79,7 +79,7 @@ def test_gradient_vs_lag_shapes_and_start_at_one():
 
 def test_carousel_widget_slider_changes_output():
     pytest.importorskip("ipywidgets")
-    from lstm_course.widgets.memory import carousel_widget
+    from lstm_course.widgets.carousel import carousel_widget
 
     w = carousel_widget(T=40, hidden_size=8, plot=False)
     first = w.result

@@ -6,12 +6,17 @@ Along the LTM (c) the backward pass only multiplies by forget factors:
 
 (the carousel path; elementwise, one product per unit). With forget factors near 1 this product
 stays near 1 for many steps: the error "circulates" unchanged (Hochreiter & Schmidhuber 1997 had
-f = 1 exactly; Gers et al. 2000 added the forget gate). A plain tanh RNN instead multiplies by a
-full matrix and a tanh derivative at every step,
+f = 1 exactly; Gers et al. 2000 added the forget gate). This is the path along the LTM alone: the
+gradient that reaches LTM_{t-1} is dkept * f_t, and dkept also carries what the Use gate sends
+back (notebook 07). A plain tanh RNN instead multiplies by a full matrix and a tanh derivative at
+every step; with h_t = tanh(h_{t-1} @ W_hh + x_t @ W_xh + b) (row vectors), its one-step Jacobian
+in the column convention of lstm_course.rnn and notebooks 00 and 07
+(J[a, b] = d h_t[a] / d h_{t-1}[b]) is
 
-    dSTM_t / dSTM_{t-1} = W_hh diag(1 - STM_t^2)   (row vectors: STM_t = tanh(... + STM_{t-1} W_hh))
+    J_t = d h_t / d h_{t-1} = diag(1 - h_t^2) W_hh^T    (row-vector gradients: dh_{t-1} = dh_t J_t)
 
-so its gradient shrinks (or grows) geometrically with the lag k.
+so with weights of the usual scale its gradient shrinks (or, with large weights, grows)
+geometrically with the lag k.
 
 The LSTM's carousel gradient is reported as the root mean square of the per-unit products
 (1 at k = 0); the plain RNN's curve (lstm_course.rnn, notebook 00) is divided by its k = 0 value,
@@ -65,8 +70,9 @@ def carousel_gradient_constant(lags, forget_bias) -> np.ndarray:
 def memory_length(forget_bias, fraction: float = 0.5) -> np.ndarray:
     """Lag k at which sigmoid(b_f) ** k falls to ``fraction``: log(fraction) / log(sigmoid(b_f)).
 
-    fraction=0.5 gives the memory's half-life in steps. It grows without bound with the bias
-    (about fraction's log times e^{b_f} for large b_f).
+    fraction=0.5 gives the memory's half-life in steps. It grows without bound with the bias:
+    for large b_f, log(sigmoid(b_f)) is about -e^{-b_f}, so the lag is about
+    log(1 / fraction) * e^{b_f} (positive, since fraction < 1).
     """
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"fraction must be in (0, 1), got {fraction}")
@@ -145,7 +151,9 @@ def plot_carousel(data: dict, ax=None, forget_bias: float | None = None, title: 
         np.maximum(data["lstm"], tiny),
         color=GATE_COLOURS["forget"],
         lw=2.5,
-        label=r"LSTM: $\partial LTM_T / \partial LTM_{T-k}$ = product of forget factors" + bias,
+        label=r"LSTM, along the LTM alone: $\partial LTM_T / \partial LTM_{T-k}$"
+        + " = product of forget factors"
+        + bias,
     )
     ax.semilogy(
         data["lag"],
@@ -167,5 +175,7 @@ def plot_carousel(data: dict, ax=None, forget_bias: float | None = None, title: 
     ax.set_ylabel("gradient size (log scale, 1 at k = 0)")
     ax.set_title(title or "The constant error carousel: gradient reaching k steps back")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(loc="lower left", fontsize=8)
+    # Below the axes, so that it never covers a curve (inline figures are saved with a tight
+    # bounding box, which keeps it in the picture).
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), fontsize=8, frameon=False)
     return ax

@@ -1,15 +1,13 @@
 """Widgets for notebooks 07 and 08: the constant error carousel and the adding problem's gates.
 
-Thin shells: the maths lives in lstm_course.memory and lstm_course.adding (plots there too).
+Thin shells: the maths lives in lstm_course.carousel and lstm_course.adding (plots there too).
 Each factory returns an ipywidgets.interactive whose .result is a dict of what was shown.
 """
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-
-from ..memory import forget_factor, gradient_vs_lag, memory_length, plot_carousel
-from ._common import fslider, interactive, islider, show
+from ..carousel import forget_factor, gradient_vs_lag, memory_length, plot_carousel
+from ._common import fslider, interactive, islider, show, subplots
 
 __all__ = ["carousel_widget", "forget_activity_widget"]
 
@@ -42,7 +40,7 @@ def carousel_widget(
             f"plain RNN {out['rnn_at_T']:.1e}"
         )
         if plot:
-            fig, ax = plt.subplots(figsize=(7.5, 3.8))
+            fig, ax = subplots(figsize=(7.5, 3.8))
             plot_carousel(data, ax=ax, forget_bias=forget_bias)
             show(fig)
         return out
@@ -67,7 +65,7 @@ def forget_activity_widget(model, events, targets, plot: bool = True):
             f"the LSTM predicts {act['prediction']:.3f}"
         )
         if plot:
-            fig = plot_gate_activity(act, events[example], target)
+            fig = plot_gate_activity(act, events[example], target, subplots=subplots)
             show(fig)
         return dict(example=int(example), target=target, prediction=act["prediction"])
 
