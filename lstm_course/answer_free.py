@@ -219,7 +219,7 @@ def build_answer_free(out_dir, package_dir=PACKAGE_DIR, keep=()) -> Path:
     for path in sorted(target.rglob("*.py")):
         rel = path.relative_to(target).as_posix()
         text = original = path.read_text(encoding="utf-8")
-        if "BEGIN SOLUTION" in text and rel not in ("release.py", "answer_free.py"):
+        if "BEGIN SOLUTION" in text:
             strip_solution_source(text, rel)  # raises MarkerError on unbalanced markers
             text = _stub_regions(text, keep)
         if rel in by_file:
