@@ -3,11 +3,13 @@ serially with nbclient (what nbgrader's autograde step does: every cell, one ker
 
     python benchmarks/bench_grading.py                 # 30 submissions, --jobs 2
     python benchmarks/bench_grading.py -n 60 --jobs 2 --json results.json
+    python benchmarks/bench_grading.py --correct-only --skip-nbclient   # the sandbox's target
 
 Submissions are built from solutions/ (correct answers and catalogued mistakes, each file
-distinct so the content-hash cache cannot help; the cache is off anyway). Three timings, on the
-same files, in one run: the grader with its fork-server kernels, the grader with ordinarily
-launched kernels (--no-fork equivalent), and nbclient serially. The CPU load of the machine
+distinct so the content-hash cache cannot help; the cache is off anyway). Timings, on the
+same files, in one run: the grader as instructors run it (every kernel in its own bubblewrap
+sandbox), then without the sandbox (--unsafe-no-sandbox) with its fork-server kernels and with
+ordinarily launched kernels, and nbclient serially. The CPU load of the machine
 while each ran is printed next to it (1-minute load average): compare ratios taken in one run.
 Not a test; nothing is asserted.
 """
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 
-def build(n: int, folder: Path) -> list[Path]:
+def build(n: int, folder: Path, correct_only: bool = False) -> list[Path]:
     import grading_fixtures as fx
 
     from lstm_course.exercises import EXERCISES
@@ -37,7 +39,7 @@ def build(n: int, folder: Path) -> list[Path]:
     plan = []
     for lesson, names in sorted(lessons.items()):
         plan.append(("correct", lesson, None, None))
-        for name in names:
+        for name in [] if correct_only else names:
             plan += [("mistake", lesson, name, m) for m in EXERCISES[name].mistakes]
     # interleave lessons so the sample is a class's mix, not one lesson first
     by_lesson: dict[str, list] = {}
@@ -61,13 +63,21 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
-def time_grader(folder: Path, jobs: int, fork: bool) -> dict:
+def time_grader(folder: Path, jobs: int, fork: bool, sandbox: bool = False) -> dict:
     from lstm_course.grading import Limits, grade_paths
 
-    out = folder.parent / f"gradebook-{'fork' if fork else 'plain'}.csv"
+    kind = ("sandbox-" if sandbox else "") + ("fork" if fork else "plain")
+    out = folder.parent / f"gradebook-{kind}.csv"
     start, cpu0 = time.perf_counter(), os.times()
     run = grade_paths(
-        [folder], out, jobs=jobs, limits=Limits(60, 600), use_cache=False, progress=False, fork=fork
+        [folder],
+        out,
+        jobs=jobs,
+        limits=Limits(60, 600),
+        use_cache=False,
+        progress=False,
+        fork=fork,
+        sandbox=sandbox,
     )
     wall = time.perf_counter() - start
     cpu1 = os.times()
@@ -126,27 +136,47 @@ def main(argv=None):
     ap.add_argument("-n", type=int, default=30, help="submissions (default 30)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-nbclient", action="store_true")
-    ap.add_argument("--skip-plain", action="store_true", help="skip the no-fork-server run")
+    ap.add_argument("--skip-plain", action="store_true", help="skip the runs with launched kernels")
+    ap.add_argument(
+        "--correct-only", action="store_true", help="only correct answers (each lesson in turn)"
+    )
+    ap.add_argument("--skip-unsafe", action="store_true", help="only the sandboxed run (+nbclient)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = ap.parse_args(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")
 
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         folder = Path(tmp) / "subs"
-        paths = build(args.n, folder)
+        paths = build(args.n, folder, args.correct_only)
         print(
             f"{len(paths)} submissions from solutions/, {os.cpu_count()} CPUs, "
             f"load before: {load():.1f}"
         )
         res = {"n": len(paths), "jobs": args.jobs, "cpus": os.cpu_count()}
-        res["grader_fork"] = time_grader(folder, args.jobs, fork=True)
+        res["grader_sandbox"] = time_grader(folder, args.jobs, fork=True, sandbox=True)
         print(
-            f"lstm-course grade --jobs {args.jobs} (fork-server kernels): "
-            f"{res['grader_fork']['seconds']:.1f} s, "
-            f"{res['grader_fork']['per_minute']:.1f} submissions/min "
-            f"(load {res['grader_fork']['load']:.1f}) {res['grader_fork']['statuses']}"
+            f"lstm-course grade --jobs {args.jobs} (sandboxed kernels): "
+            f"{res['grader_sandbox']['seconds']:.1f} s, "
+            f"{res['grader_sandbox']['per_minute']:.1f} submissions/min "
+            f"(load {res['grader_sandbox']['load']:.1f}) {res['grader_sandbox']['statuses']}"
         )
         if not args.skip_plain:
+            res["grader_sandbox_plain"] = time_grader(folder, args.jobs, fork=False, sandbox=True)
+            r = res["grader_sandbox_plain"]
+            print(
+                f"lstm-course grade --jobs {args.jobs} (sandboxed, one bwrap + launched kernel "
+                f"each, the non-root path): {r['seconds']:.1f} s, {r['per_minute']:.1f} "
+                f"submissions/min (load {r['load']:.1f})"
+            )
+        if not args.skip_unsafe:
+            res["grader_fork"] = time_grader(folder, args.jobs, fork=True)
+            print(
+                f"lstm-course grade --jobs {args.jobs} --unsafe-no-sandbox (fork-server kernels): "
+                f"{res['grader_fork']['seconds']:.1f} s, "
+                f"{res['grader_fork']['per_minute']:.1f} submissions/min "
+                f"(load {res['grader_fork']['load']:.1f}) {res['grader_fork']['statuses']}"
+            )
+        if not args.skip_plain and not args.skip_unsafe:
             res["grader_plain"] = time_grader(folder, args.jobs, fork=False)
             print(
                 f"lstm-course grade --jobs {args.jobs} (ordinary kernel launch): "
@@ -168,8 +198,8 @@ def main(argv=None):
                 f"({nbc['per_minute_at_median']:.1f}/min at the median), "
                 f"slowest {nbc['max_notebook_s']:.1f} s"
             )
-            ratio = res["grader_fork"]["per_minute"] / nbc["per_minute"]
-            ratio_median = res["grader_fork"]["per_minute"] / nbc["per_minute_at_median"]
+            ratio = res["grader_sandbox"]["per_minute"] / nbc["per_minute"]
+            ratio_median = res["grader_sandbox"]["per_minute"] / nbc["per_minute_at_median"]
             print(
                 f"speed-up over nbclient: {ratio:.1f}x ({ratio_median:.1f}x against its "
                 "median notebook)"

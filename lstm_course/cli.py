@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 __all__ = ["main", "build_parser"]
@@ -143,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="grade everything again, even submissions graded before",
     )
+    g.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="run the kernels WITHOUT the bubblewrap sandbox: learners' code gets your "
+        "permissions and can read the answers (only where no sandbox can be had)",
+    )
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--quiet", "-q", action="store_true", help="no summary table")
 
@@ -161,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="time limit per cell and per exercise's tests (default: 30)",
     )
     c.add_argument("--notebook-timeout", type=_positive_float, default=300.0, metavar="SECONDS")
+    c.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="run the notebook WITHOUT the bubblewrap sandbox (where none can be had)",
+    )
 
     rp = sub.add_parser(
         "report",
@@ -280,15 +293,24 @@ def cmd_execute(args) -> int:
     return 1 if failed else 0
 
 
+UNSAFE_WARNING = (
+    "warning: --unsafe-no-sandbox: the notebooks run WITHOUT the sandbox, with your "
+    "permissions, and can read the answers"
+)
+
+
 def cmd_grade(args) -> int:
     from .grading.engine import grade_paths
     from .grading.gradebook import NotAGradebook
     from .grading.notebook import Limits
+    from .grading.sandbox import SandboxUnavailable
     from .grading.submissions import MissingPath
     from .grading.summary import summary_text
 
     limits = Limits(args.timeout, max(args.notebook_timeout, args.timeout))
     out = Path(args.out)
+    if args.unsafe_no_sandbox:
+        print(UNSAFE_WARNING, file=sys.stderr)
     if out.is_dir():
         raise CLIError(f"--out must be a CSV file name, not a folder: {out}")
     try:
@@ -301,9 +323,12 @@ def cmd_grade(args) -> int:
             use_cache=not args.no_cache,
             feedback_dir=args.feedback,
             progress=not args.no_progress,
+            sandbox=not args.unsafe_no_sandbox,
         )
     except (MissingPath, NotAGradebook) as exc:
         raise CLIError(str(exc)) from None
+    except SandboxUnavailable as exc:
+        raise CLIError(f"refusing to grade without a sandbox: {exc}") from None
     except KeyboardInterrupt:
         print(
             f"\ninterrupted: the rows of every finished submission are in {out}; run the "
@@ -339,12 +364,24 @@ def cmd_check(args) -> int:
     if not sub.valid:
         rows = invalid_rows(sub)
     else:
+        sandbox = None
+        if args.unsafe_no_sandbox:
+            print(UNSAFE_WARNING, file=sys.stderr)
+        else:
+            from .grading.sandbox import Sandbox, sandbox_problem
+
+            problem = sandbox_problem()
+            if problem:
+                raise CLIError(f"refusing to run the notebook without a sandbox: {problem}")
+            sandbox = Sandbox()
         print(f"checking {path} in a fresh kernel ...", file=sys.stderr)
-        kernel = Kernel()
+        kernel = Kernel(sandbox=sandbox, lesson=sub.lesson)
         try:
             rows = grade_notebook(sub, kernel, Limits(args.timeout, args.notebook_timeout))
         finally:
             kernel.shutdown()
+            if sandbox is not None:
+                sandbox.close()
     print(check_report(sub.id, rows))
     return 0 if rows and all(r["status"] == "passed" for r in rows) else 1
 
@@ -414,9 +451,16 @@ COMMANDS = {
 }
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("grade", "check") and threading.current_thread() is threading.main_thread():
+        # SIGTERM stops like Ctrl-C: finished rows kept, workers and their sandboxes killed
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return COMMANDS[args.command](args)
     except CLIError as exc:

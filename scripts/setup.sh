@@ -18,3 +18,17 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         || { echo "setup: the install failed (see above)" >&2; exit 1; }
     echo "$want" > "$stamp"
 fi
+# The batch grader runs every learner's kernel in a bubblewrap sandbox (lstm-course grade and
+# check refuse to run without one unless given --unsafe-no-sandbox): Debian's bubblewrap.
+if ! command -v bwrap >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup: installing Debian's bubblewrap (the grader's sandbox)"
+        { DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap >/dev/null 2>&1 \
+          || { apt-get update -q >/dev/null 2>&1 \
+               && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap >/dev/null; }; } \
+          || echo "setup: could not install bubblewrap; the grader will refuse to run" >&2
+    else
+        echo "setup: bubblewrap (bwrap) is not installed: the grader needs it" \
+             "(sudo apt-get install bubblewrap)" >&2
+    fi
+fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: sets up .venv if needed (and Debian's chromium for the browser
-# tests, when run as root), then unit tests, nbval on the solutions (strict output comparison),
+# Runs the whole test suite: sets up .venv if needed (and, when run as root, Debian's
+# bubblewrap for the grader's sandbox (setup.sh) and chromium for the browser tests), then unit tests, nbval on the solutions (strict output comparison),
 # nbval on the student notebooks (lax: they must run without errors), and the browser tests.
 # Extra arguments go to every pytest run (e.g. -x).
 set -uo pipefail

@@ -1,6 +1,10 @@
 """Grading many submissions: `--jobs` worker processes, each grading one submission at a time in
 a fresh kernel; rows saved (gradebook, cache, feedback) as each submission finishes.
 
+Every kernel runs in its own bubblewrap sandbox (sandbox.py) importing the answer-free build,
+made once per run; `sandbox=False` (the CLI's --unsafe-no-sandbox) is the only way without.
+grade_paths raises SandboxUnavailable before grading anything when no sandbox can be had.
+
 A worker that stops answering (longer than the notebook limit plus a margin) or dies is killed
 with its kernels; its submission gets `crashed` rows and a new worker takes its place. Ctrl-C
 stops the workers and keeps every finished submission's rows (the gradebook is rewritten
@@ -53,6 +57,7 @@ class _Worker:
             text=True,
             bufsize=1,
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         self.kernels: list[int] = []
         self.task = None
@@ -98,9 +103,20 @@ def grade_paths(
     progress: bool = True,
     warm: bool = True,
     fork: bool = True,
+    sandbox: bool = True,
+    sandbox_limits=None,
 ) -> GradeRun:
     """Grade every notebook under `paths` into the CSV `out`. Raises KeyboardInterrupt after
-    saving what was finished when interrupted (run.interrupted is set first)."""
+    saving what was finished when interrupted (run.interrupted is set first), and
+    SandboxUnavailable (before anything is graded) when `sandbox` and no sandbox can be had."""
+    from dataclasses import asdict
+
+    from .sandbox import SandboxLimits, SandboxUnavailable, sandbox_problem
+
+    if sandbox:
+        problem = sandbox_problem()
+        if problem:
+            raise SandboxUnavailable(problem)
     limits = limits or Limits()
     started = time.monotonic()
     run = GradeRun()
@@ -149,10 +165,22 @@ def grade_paths(
         "warm": warm,
         "fork": fork,
         "tmp_root": tmp_root,
+        "sandbox": bool(sandbox),
     }
+    if sandbox and todo:
+        from .sandbox import Sandbox
+
+        package_root = os.path.join(tmp_root, "answer-free")
+        builder = Sandbox(package_root=package_root)
+        for lesson in sorted({s.lesson for s in todo if s.lesson}) + [None]:
+            builder.package_for(lesson)  # made once here, not by each worker
+        worker_settings["package_root"] = package_root
+        worker_settings["sandbox_limits"] = asdict(sandbox_limits or SandboxLimits())
     workers: list[_Worker] = []
     sel = selectors.DefaultSelector()
     queue = list(todo)
+    if sandbox and todo:  # one answer-free build after another: each worker's warm kernel fits
+        queue.sort(key=lambda sub: builder.build_key(sub.lesson))
     done = 0
     last_flush = 0.0
 
@@ -256,6 +284,17 @@ def grade_paths(
     run.rows = book.all_rows()
     run.seconds = time.monotonic() - started
     return run
+
+
+def _die_with_parent():
+    """In the worker before exec: SIGKILL when the grader dies, however it dies (its kernels'
+    sandboxes follow it: bwrap --die-with-parent)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def _collect_pids(w: _Worker):

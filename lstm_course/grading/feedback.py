@@ -17,6 +17,10 @@ _SYMBOL = {
     "error": "✘",
     "timeout": "⏱",
     "crashed": "✘",
+    "memory-limit": "✘",
+    "cpu-limit": "⏱",
+    "process-limit": "✘",
+    "output-limit": "✘",
     "invalid-notebook": "✘",
 }
 
@@ -27,6 +31,10 @@ _WORDS = {
     "error": "raised an error",
     "timeout": "ran out of time",
     "crashed": "crashed the kernel",
+    "memory-limit": "stopped at the memory limit",
+    "cpu-limit": "stopped at the CPU-time limit",
+    "process-limit": "stopped at the process limit",
+    "output-limit": "stopped at the output limit",
     "invalid-notebook": "could not be graded",
 }
 

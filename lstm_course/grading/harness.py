@@ -122,7 +122,10 @@ def _lc_run_{nonce}():
             for kwargs in cases:
                 report["runs"].append(ons["run_function"](fn, kwargs,
                                                           keyword_only={keyword_only!r}))
-                if report["runs"][-1].get("status") == "not_implemented":
+                last = report["runs"][-1]
+                if last.get("status") == "not_implemented" or (
+                        last.get("status") == "raised" and
+                        str(last.get("error", "")).split(":")[0].endswith("MemoryError")):
                     break
         finally:
             for ref, code, key in reversed(saved):

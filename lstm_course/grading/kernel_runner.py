@@ -6,6 +6,11 @@ every request with an `ExecResult` whose status is ``ok``, ``error`` (the code r
 when an interrupt does not bring it back) or ``crashed`` (the kernel process died, e.g.
 ``os._exit(1)``). Nothing here ever raises because of what the learner's code does.
 
+With a `Sandbox` (sandbox.py) the kernel is started inside bubblewrap, one sandbox per kernel,
+with memory, CPU-time, process and output limits; hitting one gives the statuses
+``memory-limit``, ``cpu-limit``, ``process-limit`` or ``output-limit`` (evalue: the learner-
+facing sentence). Without one (``--unsafe-no-sandbox``) the kernel runs with the grader's rights.
+
 `KernelPool` keeps kernels started ahead of need ("warm"): a kernel is launched, and its
 warm-up imports queued, while the previous submission is still being graded. Every kernel
 serves ONE submission and is then shut down; only the start-up wait is hidden.
@@ -31,16 +36,31 @@ INTERRUPT_GRACE = 2.0  # seconds an interrupted kernel has to become idle before
 
 @dataclass
 class ExecResult:
-    status: str  # ok | error | timeout | crashed
+    status: str  # ok | error | timeout | crashed | memory-limit | cpu-limit | process-limit ...
     ename: str = ""
     evalue: str = ""
     user_expressions: dict = field(default_factory=dict)
     seconds: float = 0.0
     restarted: bool = False  # the kernel had to be replaced: its namespace is gone
+    died: bool = False  # the kernel process is gone (crashed, or killed at a limit)
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+MEMORY_ERRORS = ("MemoryError", "_ArrayMemoryError")
+
+
+def limit_status(ename: str, evalue: str) -> str | None:
+    """The limit a sandboxed kernel's exception shows it ran into (None: an ordinary error)."""
+    if ename in MEMORY_ERRORS or (ename.endswith("MemoryError") and "allocate" in evalue):
+        return "memory-limit"
+    if ename == "BlockingIOError" or "can't start new thread" in evalue:
+        return "process-limit"
+    if "File too large" in evalue or "No space left on device" in evalue:
+        return "output-limit"
+    return None
 
 
 def kernel_env() -> dict:
@@ -105,7 +125,85 @@ class ForkServer:
             self.proc.kill()
 
 
-KERNEL_ARGS = ("--HistoryManager.enabled=False", "--IPKernelApp.quiet=True")
+class SandboxTemplate:
+    """A worker's template sandbox (sandbox.TEMPLATE, root only): a Python that imported the
+    heavy modules once, inside the sandbox, and forks each kernel into a sandbox of its own."""
+
+    def __init__(self, sandbox, kernels_dir: str):
+        import subprocess
+
+        from .sandbox import template_command
+
+        self.sandbox, self.kernels_dir = sandbox, kernels_dir
+        os.makedirs(kernels_dir, exist_ok=True)
+        debug = os.environ.get("LSTM_COURSE_SANDBOX_DEBUG")
+        self.proc = subprocess.Popen(
+            template_command(sandbox, kernels_dir),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None if debug else subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
+        self._ready = None
+
+    def ready(self) -> bool:
+        if self._ready is None:
+            line = self.proc.stdout.readline()
+            self._ready = '"ready"' in line
+        return self._ready
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def spawn(self, dirname: str, uid: int, argv, lesson: str | None = None) -> int:
+        if not self.ready():
+            raise RuntimeError("the sandbox template did not start")
+        self.sandbox.package_for(lesson)  # made if missing
+        req = {
+            "build": self.sandbox.build_key(lesson),
+            "dir": dirname,
+            "uid": uid,
+            "rlimits": self.sandbox.rlimits(),
+            "argv": list(argv),
+            "tmp_bytes": int(self.sandbox.limits.tmp_mb * 1024 * 1024),
+        }
+        self.proc.stdin.write(json.dumps(req) + "\n")
+        self.proc.stdin.flush()
+        reply = json.loads(self.proc.stdout.readline() or "{}")
+        if "pid" not in reply:
+            raise RuntimeError(reply.get("error", "the sandbox template stopped"))
+        return int(reply["pid"])
+
+    def kill(self, pid: int):
+        try:
+            self.proc.stdin.write(json.dumps({"kill": int(pid)}) + "\n")
+            self.proc.stdin.flush()
+        except (OSError, ValueError):
+            pass
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except Exception:  # noqa: BLE001
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.proc.wait()
+
+
+KERNEL_ARGS = (
+    "--HistoryManager.enabled=False",
+    "--IPKernelApp.quiet=True",
+    "--InteractiveShell.xmode=Minimal",  # the grader reads ename and evalue only
+)
 
 
 class Kernel:
@@ -121,6 +219,9 @@ class Kernel:
         startup_timeout: float = 60.0,
         forkserver: ForkServer | None = None,
         tmp_root: str | None = None,
+        sandbox=None,
+        lesson: str | None = None,
+        template: SandboxTemplate | None = None,
     ):
         from .harness import warmup_code
 
@@ -128,7 +229,13 @@ class Kernel:
         self.token = secrets.token_hex(8)  # names the grader's private slot in the kernel
         self.warmup = warmup_code(self.token) if warmup else ""
         self.startup_timeout = startup_timeout
-        self.forkserver = forkserver
+        self.forkserver = forkserver if sandbox is None else None
+        self.sandbox = sandbox
+        self.lesson = lesson  # picks the sandbox's answer-free build
+        self.template = template if sandbox is not None else None
+        self._kdir = None
+        self.proc = None  # the bwrap process of a sandboxed kernel
+        self._killed = False
         self.restarts = 0
         self._n = 0
         self._pid = None
@@ -140,7 +247,11 @@ class Kernel:
         self._n += 1
         sock = os.path.join(self.cwd, f".k{self._n}")
         cfile = os.path.join(self.cwd, f".k{self._n}.json")
-        if self.forkserver is not None:
+        if self.template is not None:
+            self._launch_from_template()
+        elif self.sandbox is not None:
+            self._launch_sandboxed()
+        elif self.forkserver is not None:
             from jupyter_client import BlockingKernelClient
             from jupyter_client.connect import write_connection_file
 
@@ -164,9 +275,111 @@ class Kernel:
         )
         self._ready = False
 
+    def _launch_sandboxed(self):
+        """A new bwrap sandbox running a kernel; the grader talks to it over the unix sockets
+        in its connection folder (bound at /run/kernel inside)."""
+        import subprocess
+
+        from jupyter_client import BlockingKernelClient
+        from jupyter_client.connect import write_connection_file
+
+        from .sandbox import KERNEL_MOUNT
+
+        kdir = os.path.join(self.cwd, f"k{self._n}")
+        uid = self.sandbox.new_uid()
+        self.sandbox.prepare_kernel_dir(kdir, uid)
+        outside = os.path.join(self.cwd, f"k{self._n}.json")
+        write_connection_file(outside, transport="ipc", ip=os.path.join(kdir, "k"))
+        with open(outside, encoding="utf-8") as fh:
+            info = json.load(fh)
+        info["ip"] = f"{KERNEL_MOUNT}/k"
+        inside = os.path.join(kdir, "connection.json")
+        with open(inside, "w", encoding="utf-8") as fh:
+            json.dump(info, fh)
+        if self.sandbox.privileged:
+            os.chown(inside, uid, uid)
+        cmd = self.sandbox.kernel_command(
+            kdir, f"{KERNEL_MOUNT}/connection.json", uid, KERNEL_ARGS, lesson=self.lesson
+        )
+        debug = os.environ.get("LSTM_COURSE_SANDBOX_DEBUG")
+        self._killed = False
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=None if debug else subprocess.DEVNULL,
+            stderr=None if debug else subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self._pid = self.proc.pid
+        self.kc = BlockingKernelClient(connection_file=outside)
+        self.kc.load_connection_file()
+
+    def _launch_from_template(self):
+        """A kernel forked by the worker's template into a sandbox of its own."""
+        from jupyter_client import BlockingKernelClient
+        from jupyter_client.connect import write_connection_file
+
+        from .sandbox import KERNEL_MOUNT
+
+        name = f"k{secrets.token_hex(4)}"
+        kdir = os.path.join(self.template.kernels_dir, name)
+        uid = self.sandbox.new_uid()
+        self.sandbox.prepare_kernel_dir(kdir, uid)
+        outside = os.path.join(self.cwd, f"k{self._n}.json")
+        write_connection_file(outside, transport="ipc", ip=os.path.join(kdir, "k"))
+        with open(outside, encoding="utf-8") as fh:
+            info = json.load(fh)
+        info["ip"] = f"{KERNEL_MOUNT}/k"
+        inside = os.path.join(kdir, "connection.json")
+        with open(inside, "w", encoding="utf-8") as fh:
+            json.dump(info, fh)
+        os.chown(inside, uid, uid)
+        self._kdir, self._killed = kdir, False
+        self._pid = self.template.spawn(name, uid, KERNEL_ARGS, self.lesson)
+        self.kc = BlockingKernelClient(connection_file=outside)
+        self.kc.load_connection_file()
+
+    def _template_status(self):
+        """The kernel's wait status (int) from its exit file, an error text, or None."""
+        try:
+            with open(os.path.join(self._kdir, "exit"), encoding="utf-8") as fh:
+                text = fh.read().strip()
+        except OSError:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            return text or "ended"
+
+    def _death(self, what: str = "the kernel process died") -> ExecResult:
+        """The result for a kernel that is gone: which limit killed it, if one did."""
+        if self.template is not None:
+            st = self._template_status()
+            if isinstance(st, int) and st >= 0 and not self._killed:
+                if os.WIFSIGNALED(st) and os.WTERMSIG(st) == signal.SIGXCPU:
+                    msg = self.sandbox.limits.messages()["cpu-limit"]
+                    return ExecResult("cpu-limit", "CPUTimeLimit", msg, died=True)
+            return ExecResult("crashed", "KernelDied", what, died=True)
+        rc = self.proc.poll() if self.proc is not None else None
+        if self.sandbox is not None and rc is not None and not self._killed:
+            if rc in (128 + signal.SIGXCPU, -signal.SIGXCPU):
+                msg = self.sandbox.limits.messages()["cpu-limit"]
+                return ExecResult("cpu-limit", "CPUTimeLimit", msg, died=True)
+        return ExecResult("crashed", "KernelDied", what, died=True)
+
+    def _limit_result(self, ename: str, evalue: str) -> ExecResult | None:
+        if self.sandbox is None:
+            return None
+        status = limit_status(ename, evalue)
+        if status is None:
+            return None
+        return ExecResult(status, ename, self.sandbox.limits.messages()[status])
+
     @property
     def pid(self) -> int | None:
-        if self.forkserver is not None:
+        if self.template is not None:  # a pid in the template's namespace: its bwrap's instead
+            return self.template.pid
+        if self.sandbox is not None or self.forkserver is not None:
             return self._pid
         try:
             return self.km.provisioner.process.pid  # type: ignore[union-attr]
@@ -200,6 +413,14 @@ class Kernel:
         return None
 
     def alive(self) -> bool:
+        if self.template is not None:
+            return (
+                not self._killed
+                and self.template.alive()
+                and not os.path.exists(os.path.join(self._kdir, "exit"))
+            )
+        if self.sandbox is not None:
+            return self.proc is not None and self.proc.poll() is None
         if self.forkserver is not None:
             try:
                 os.kill(self._pid, 0)
@@ -217,7 +438,10 @@ class Kernel:
 
     def interrupt(self):
         try:
-            if self.forkserver is not None:
+            if self.sandbox is not None:  # the kernel's pid is in another namespace: ask it
+                msg = self.kc.session.msg("interrupt_request", content={})
+                self.kc.control_channel.send(msg)
+            elif self.forkserver is not None:
                 os.kill(self._pid, signal.SIGINT)
             else:
                 self.km.interrupt_kernel()
@@ -239,6 +463,23 @@ class Kernel:
             self.kc.stop_channels()
         except Exception:  # noqa: BLE001
             pass
+        if self.template is not None:
+            if self._pid is not None and not self._killed:
+                self._killed = True
+                self.template.kill(self._pid)  # X; the kernel's namespace dies with it
+            return
+        if self.sandbox is not None:
+            if self.proc is not None:
+                self._killed = True
+                try:  # bwrap's group; the sandbox dies with it (--die-with-parent, PID namespace)
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError, OSError):
+                    pass
+                try:
+                    self.proc.wait(timeout=10)
+                except Exception:  # noqa: BLE001
+                    pass
+            return
         if self.forkserver is not None:
             try:
                 os.killpg(self._pid, signal.SIGKILL)
@@ -256,6 +497,8 @@ class Kernel:
     def shutdown(self):
         self._stop_process()
         shutil.rmtree(self.cwd, ignore_errors=True)
+        if self._kdir:
+            shutil.rmtree(self._kdir, ignore_errors=True)
 
     # -- requests -----------------------------------------------------------------------------
     def execute(
@@ -267,7 +510,7 @@ class Kernel:
     ) -> ExecResult:
         """Run code; wait at most `timeout` seconds (then interrupt, or kill and restart)."""
         if not self.alive():
-            return ExecResult("crashed", "KernelDied", "the kernel was not running")
+            return self._death("the kernel was not running")
         start = time.monotonic()
         msg_id = self.kc.execute(
             code,
@@ -278,7 +521,7 @@ class Kernel:
             stop_on_error=False,
         )
         res = self._wait(msg_id, start + max(0.05, timeout))
-        if res.status == "timeout":
+        if res.status == "timeout" or (res.status == "output-limit" and not res.died):
             res.restarted = self._recover_from_timeout(msg_id)
         res.seconds = time.monotonic() - start
         return res
@@ -287,6 +530,10 @@ class Kernel:
         """Drain iopub for msg_id until idle, then take its shell reply."""
         idle, error = False, None
         last_alive_check = 0.0
+        printed = 0
+        max_output = (
+            int(self.sandbox.limits.output_mb * 1024 * 1024) if self.sandbox is not None else 0
+        )
         while not idle:
             now = time.monotonic()
             if now >= deadline:
@@ -297,11 +544,16 @@ class Kernel:
                 if now - last_alive_check > 0.2:
                     last_alive_check = now
                     if not self.alive():
-                        return ExecResult("crashed", "KernelDied", "the kernel process died")
+                        return self._death()
                 continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             mtype, content = msg["msg_type"], msg["content"]
+            if max_output:
+                printed += _output_size(mtype, content)
+                if printed > max_output:
+                    msgs = self.sandbox.limits.messages()
+                    return ExecResult("output-limit", "OutputLimit", msgs["output-limit"])
             if mtype == "error":
                 error = (content.get("ename", ""), content.get("evalue", ""))
             elif mtype == "status" and content.get("execution_state") == "idle":
@@ -314,7 +566,7 @@ class Kernel:
                 reply = self.kc.get_shell_msg(timeout=min(0.2, deadline + 5 - now))
             except queue.Empty:
                 if not self.alive():
-                    return ExecResult("crashed", "KernelDied", "the kernel process died")
+                    return self._death()
                 continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
                 break
@@ -323,7 +575,7 @@ class Kernel:
             return ExecResult("ok", user_expressions=content.get("user_expressions") or {})
         ename = content.get("ename") or (error[0] if error else "Error")
         evalue = content.get("evalue") or (error[1] if error else "")
-        return ExecResult("error", ename, evalue)
+        return self._limit_result(ename, evalue) or ExecResult("error", ename, evalue)
 
     def _recover_from_timeout(self, msg_id: str) -> bool:
         """Interrupt; if the kernel does not become idle soon, kill it and start a new one.
@@ -331,21 +583,42 @@ class Kernel:
         Returns True when the kernel was replaced (its namespace is gone)."""
         self.interrupt()
         res = self._wait(msg_id, time.monotonic() + INTERRUPT_GRACE)
-        if res.status in ("timeout", "crashed"):
+        if res.status in ("timeout", "crashed", "output-limit") or res.died:
             self.restart()
             return True
         return False
+
+
+def _output_size(mtype: str, content: dict) -> int:
+    """Bytes of output in one iopub message (what the learner's code printed or displayed)."""
+    if mtype == "stream":
+        return len(content.get("text", ""))
+    if mtype in ("display_data", "execute_result", "update_display_data"):
+        return sum(len(str(v)) for v in (content.get("data") or {}).values())
+    if mtype == "error":
+        return sum(len(line) for line in content.get("traceback") or [])
+    return 0
 
 
 class KernelPool:
     """Hands out fresh kernels, keeping `size` of them started ahead of need."""
 
     def __init__(
-        self, size: int = 1, warmup: bool = True, fork: bool = True, tmp_root: str | None = None
+        self,
+        size: int = 1,
+        warmup: bool = True,
+        fork: bool = True,
+        tmp_root: str | None = None,
+        sandbox=None,
     ):
         self.size, self.warmup, self.tmp_root = size, warmup, tmp_root
+        self.sandbox = sandbox
+        self.lesson = None  # the lesson of the last kernel taken: the spare is made for it
+        # root: kernels forked from one template sandbox per worker (see sandbox.py)
+        self.template: SandboxTemplate | None = None
+        self.use_template = sandbox is not None and fork and sandbox.privileged
         self.forkserver = None
-        if fork and sys.platform.startswith("linux"):
+        if fork and sandbox is None and sys.platform.startswith("linux"):
             try:
                 self.forkserver = ForkServer()
             except Exception:  # noqa: BLE001 - the ordinary launch still works
@@ -354,6 +627,14 @@ class KernelPool:
         self.fill()
 
     def _new(self) -> Kernel:
+        if self.sandbox is not None:
+            return Kernel(
+                self.warmup,
+                tmp_root=self.tmp_root,
+                sandbox=self.sandbox,
+                lesson=self.lesson,
+                template=self._template(),
+            )
         if self.forkserver is not None:
             try:
                 return Kernel(self.warmup, forkserver=self.forkserver, tmp_root=self.tmp_root)
@@ -361,11 +642,34 @@ class KernelPool:
                 self.forkserver = None
         return Kernel(self.warmup, tmp_root=self.tmp_root)
 
+    def _template(self) -> SandboxTemplate | None:
+        if not self.use_template:
+            return None
+        t = self.template
+        if t is None:
+            # short: the kernels' unix socket paths must stay under ~100 characters
+            root = self.tmp_root if len(self.tmp_root or "") <= 48 else None
+            kdir = tempfile.mkdtemp(prefix="lck-", dir=root)
+            t = self.template = SandboxTemplate(self.sandbox, kdir)
+        if not t.alive() or not t.ready():  # no template here: one bwrap per kernel instead
+            self.use_template, self.template = False, None
+            t.close()
+            shutil.rmtree(t.kernels_dir, ignore_errors=True)
+            return None
+        return t
+
     def fill(self):
         while len(self._spare) < self.size:
             self._spare.append(self._new())
 
-    def take(self) -> Kernel:
+    def take(self, lesson: str | None = None) -> Kernel:
+        """A fresh kernel (sandboxed: with the answer-free build for `lesson`)."""
+        if self.sandbox is not None and lesson != self.lesson:
+            self.lesson = lesson
+            key = self.sandbox.build_key(lesson)
+            for k in [k for k in self._spare if self.sandbox.build_key(k.lesson) != key]:
+                self._spare.remove(k)
+                k.shutdown()
         kernel = self._spare.pop(0) if self._spare else self._new()
         self.fill()
         return kernel
@@ -376,6 +680,9 @@ class KernelPool:
         self._spare.clear()
         if self.forkserver is not None:
             self.forkserver.close()
+        if self.template is not None:
+            self.template.close()
+            shutil.rmtree(self.template.kernels_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":  # a smoke test: python -m lstm_course.grading.kernel_runner [--no-fork]

@@ -10,8 +10,9 @@
    kernel, the learner's function runs on them, the outputs come back as a plain .npz
    (allow_pickle=False, framed by a random nonce) and are judged HERE against the reference.
 
-Statuses: passed, failed, not-attempted, error, timeout, crashed (invalid-notebook is decided
-before any kernel starts, see submissions.py).
+Statuses: passed, failed, not-attempted, error, timeout, crashed, and in the sandbox
+memory-limit, cpu-limit, process-limit, output-limit (see sandbox.py); invalid-notebook is
+decided before any kernel starts, see submissions.py.
 """
 
 from __future__ import annotations
@@ -30,7 +31,17 @@ from .kernel_runner import Kernel
 __all__ = ["Limits", "grade_notebook", "Row", "invalid_rows", "COLUMNS", "exercise_refs"]
 
 COLUMNS = ("submission", "notebook", "exercise", "points", "max_points", "status", "message")
-STATUSES = ("passed", "failed", "not-attempted", "error", "timeout", "crashed", "invalid-notebook")
+LIMIT_STATUSES = ("memory-limit", "cpu-limit", "process-limit", "output-limit")
+STATUSES = (
+    "passed",
+    "failed",
+    "not-attempted",
+    "error",
+    "timeout",
+    "crashed",
+    *LIMIT_STATUSES,
+    "invalid-notebook",
+)
 MAX_RESTARTS = 3
 
 
@@ -129,7 +140,7 @@ class _Run:
         if self.kernel.restarts >= MAX_RESTARTS:
             self.broken = True
             return False
-        if res.status == "crashed" and not self.kernel.restart():
+        if (res.status == "crashed" or res.died) and not self.kernel.restart():
             self.broken = True
             return False
         if not self.kernel.ready():
@@ -143,7 +154,7 @@ class _Run:
             r = self.run_cell(i)
             if r.ok:
                 self.ok_cells.append(i)
-            elif r.status in ("crashed",) or r.restarted:
+            elif r.status == "crashed" or r.died or r.restarted:
                 self.broken = True
                 return False
         return True
@@ -192,7 +203,7 @@ def grade_notebook(sub, kernel: Kernel, limits: Limits, rng=None) -> list[Row]:
         cell_res[i] = res
         if res.ok:
             run.ok_cells.append(i)
-        elif res.status == "crashed" or res.restarted:
+        elif res.status == "crashed" or res.died or res.restarted:
             if not run.recover(res):
                 break
 
@@ -220,6 +231,8 @@ def _cell_problem(run, name, cell_res, out_of_time_at):
             if run.broken:
                 return ("crashed", f"the kernel kept dying before the cell that defines {name} ran")
             continue
+        if res.status in LIMIT_STATUSES:
+            return (res.status, f"the cell that defines {name} {res.evalue}")
         if res.status == "timeout":
             return (
                 "timeout",
@@ -275,7 +288,7 @@ def _grade_exercise(run, ex, cell_res, out_of_time_at, rng) -> Row:
             f"the notebook ran out of its total time limit "
             f"({run.limits.notebook_timeout:g} s) before {name} was checked",
         )
-    if problem and problem[0] in ("timeout", "crashed"):
+    if problem and problem[0] in ("timeout", "crashed", *LIMIT_STATUSES):
         return _row(sub, name, 0, maxp, *problem)
     run.problem_of[name] = problem
 
@@ -374,6 +387,10 @@ def _run_variant(run, ex, rng, options):
             "timeout",
             f"{name} did not return within {run.limits.cell_timeout:g} s (an infinite loop?)",
         )
+    if res.status in LIMIT_STATUSES:
+        if res.died or res.restarted:
+            run.pending = res
+        return ("row", res.status, f"your {name} {res.evalue}")
     if res.status == "crashed":
         run.pending = res
         return (
@@ -425,4 +442,14 @@ def _run_variant(run, ex, rng, options):
         or not all(isinstance(r, dict) for r in runs)
     ):
         return ("row", "error", f"the grader got no usable results for {name}")
+    sandbox = getattr(run.kernel, "sandbox", None)
+    if sandbox is not None:  # the learner's function itself ran into a limit
+        from .kernel_runner import limit_status
+
+        for r in runs:
+            error = str(r.get("error") or "") if r.get("status") == "raised" else ""
+            ename, _, evalue = error.partition(":")
+            status = limit_status(ename.strip(), evalue) if error else None
+            if status:
+                return ("row", status, f"your {name} {sandbox.limits.messages()[status]}")
     return cases, runs

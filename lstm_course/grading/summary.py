@@ -54,6 +54,10 @@ def check_report(submission_id: str, rows: list[dict]) -> str:
         "error": "ERROR",
         "timeout": "TIMEOUT",
         "crashed": "CRASH",
+        "memory-limit": "MEMORY LIMIT",
+        "cpu-limit": "CPU LIMIT",
+        "process-limit": "PROCESS LIMIT",
+        "output-limit": "OUTPUT LIMIT",
         "invalid-notebook": "INVALID",
     }
     got = sum(float(r["points"]) for r in rows)

@@ -43,10 +43,19 @@ def main(argv=None):
             send({"kernel": kernel.pid})
             return kernel
 
+    sandbox = None
+    if settings.get("sandbox"):
+        from .sandbox import Sandbox, SandboxLimits
+
+        sandbox = Sandbox(
+            package_root=settings.get("package_root"),
+            limits=SandboxLimits(**(settings.get("sandbox_limits") or {})),
+        )
     pool = ReportingPool(
         size=1 if settings.get("warm", True) else 0,
         fork=settings.get("fork", True),
         tmp_root=settings.get("tmp_root"),
+        sandbox=sandbox,
     )
     if pool.forkserver is not None:
         send({"kernel": pool.forkserver.pid})
@@ -60,7 +69,7 @@ def main(argv=None):
             if not sub.valid:
                 send({"id": task["id"], "rows": invalid_rows(sub)})
                 continue
-            kernel = pool.take()
+            kernel = pool.take(sub.lesson)
             try:
                 rows = grade_notebook(sub, kernel, limits)
             except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the run
@@ -84,6 +93,8 @@ def main(argv=None):
             send({"id": task["id"], "rows": rows, "sha256": sub.sha256})
     finally:
         pool.close()
+        if sandbox is not None:
+            sandbox.close()
 
 
 if __name__ == "__main__":
