@@ -119,12 +119,18 @@ def test_nothing_on_disk_but_its_own(kernel, sandbox, tmp_path):
         ROOT / "notebooks",
         real_pkg / "gates.py",
         real_pkg,
-        ROOT,
         kernel.cwd,  # the grader's folder for this kernel
         Path(kernel.cwd).parent,  # ... and for the others
     ]
     seen = opened(kernel, paths)
-    assert all(v != "ok" for v in seen.values()), seen
+    assert all(v != "ok" for v in seen.values()), {k: v for k, v in seen.items() if v == "ok"}
+    # the project folder: at most the mount point of the environment it holds (.venv)
+    listing = run(
+        kernel,
+        f"import os\np = {str(ROOT)!r}\nout = sorted(os.listdir(p)) if os.path.isdir(p) else []",
+    )
+    venv_here = Path(sys.prefix).resolve().parent == ROOT.resolve()
+    assert listing in ([], [Path(sys.prefix).name] if venv_here else []), listing
     # every file outside the system and the (read-only) Python installation
     skip = ["/usr", "/etc", "/proc", "/dev", "/sys", *sandbox.roots]
     out = run(
