@@ -229,17 +229,19 @@ class Sandbox:
             a += ["--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns"]
         a += ["--die-with-parent", "--new-session", "--hostname", "grading"]
         a += _system_args()
+        a += ["--proc", "/proc", "--dev", "/dev"]
+        # the private /tmp and home first: an environment that lives under /tmp (a CI clone's
+        # .venv, say) is bound over them below, read-only, and stays visible
+        size = str(int(lim.tmp_mb * 1024 * 1024))
+        a += ["--size", size, "--perms", "1777", "--tmpfs", "/tmp"]
+        a += ["--perms", "0755", "--dir", "/home"]
+        a += ["--size", size, "--perms", "1777", "--tmpfs", HOME]
         a += _parent_dirs(self.roots)
         for r in self.roots:
             a += ["--ro-bind", r, r]
         for m in _masked_packages(self.roots):
             a += ["--tmpfs", m, "--remount-ro", m]
         a += ["--perms", "0755", "--dir", "/opt"]
-        a += ["--proc", "/proc", "--dev", "/dev"]
-        size = str(int(lim.tmp_mb * 1024 * 1024))
-        a += ["--size", size, "--perms", "1777", "--tmpfs", "/tmp"]
-        a += ["--perms", "0755", "--dir", "/home"]
-        a += ["--size", size, "--perms", "1777", "--tmpfs", HOME]
         a += ["--perms", "0755", "--dir", "/run"]
         env = {
             "PATH": os.pathsep.join(
@@ -416,6 +418,14 @@ def check(r, what):
         raise OSError(e, what + ": " + os.strerror(e))
 
 
+def _ancestors(path):  # the folders between /tmp (or home) and path, new in a fresh tmpfs
+    out, p = [], os.path.dirname(path)
+    while p not in ("/", "/tmp", cfg["home"], "/home", ""):
+        out.append(p)
+        p = os.path.dirname(p)
+    return out
+
+
 def mount(src, tgt, fs, flags, data=None):
     enc = lambda s: s.encode() if s else None
     check(libc.mount(enc(src), enc(tgt), enc(fs), ctypes.c_ulong(flags), enc(data)), tgt)
@@ -502,9 +512,23 @@ def spawn(req):  # X
             mount(cfg["builds"] + "/" + build, cfg["package"], None, BIND | REC)
             mount(None, cfg["package"], None, REMOUNT | BIND | RDONLY | NOSUID | NODEV)
         mount("tmpfs", cfg["builds"], "tmpfs", NOSUID | NODEV, "size=16k,mode=755")
+        # the environment's folders under /tmp or home: kept aside (bound on the kernels'
+        # small tmpfs), then bound again, read-only, over the fresh /tmp and home
+        kept = []
+        for i, root in enumerate(cfg["covered_roots"]):
+            aside = cfg["kernels_dir"] + "/.env%d" % i
+            os.makedirs(aside, mode=0o755)
+            mount(root, aside, None, BIND | REC)
+            kept.append((aside, root))
         size = "size=%d,mode=1777" % req["tmp_bytes"]
         mount("tmpfs", "/tmp", "tmpfs", NOSUID | NODEV, size)
         mount("tmpfs", cfg["home"], "tmpfs", NOSUID | NODEV, size)
+        for aside, root in kept:
+            os.makedirs(root, mode=0o755, exist_ok=True)
+            for d in _ancestors(root):
+                os.chmod(d, 0o755)
+            mount(aside, root, None, BIND | REC)
+            mount(None, root, None, REMOUNT | BIND | RDONLY | NOSUID | NODEV)
         y = os.fork()
         if y == 0:
             try:
@@ -587,6 +611,7 @@ def template_command(sandbox: Sandbox, kernels_dir: str) -> list[str]:
         "home": HOME,
         "builds": BUILDS_MOUNT,
         "package": PACKAGE_MOUNT,
+        "covered_roots": [r for r in sandbox.roots if _under(r, ("/tmp", HOME))],
     }
     return [
         *sandbox._static,
