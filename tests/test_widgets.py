@@ -176,3 +176,25 @@ def test_widget_plot_is_drawn_while_another_thread_draws(factory, monkeypatch):
         t.join()
     assert len(shown) == 5  # the first plot and one per move
     assert min(shown) > 0.01, shown
+
+
+def test_retention_widget_half_lives():
+    from lstm_course.widgets.variants import retention_widget
+
+    w = retention_widget(plot=False)
+    w.children[0].value = 0.5
+    w.children[1].value = 0.99
+    assert w.result["gru_half_life"] == pytest.approx(1.0)
+    assert w.result["lstm_half_life"] == pytest.approx(np.log(0.5) / np.log(0.99))
+
+
+def test_clipping_widget_clips_only_above_max_norm():
+    from lstm_course.clipping import clip_by_global_norm
+    from lstm_course.widgets.variants import clipping_widget
+
+    w = clipping_widget([0.5, 2.0, 30.0, float("inf")], clip_by_global_norm, plot=False)
+    w.children[0].value = 0.0  # max_norm = 1
+    assert w.result["clipped_steps"] == 2
+    assert w.result["largest_after"] == pytest.approx(1.0, rel=1e-5)
+    w.children[0].value = 2.0  # max_norm = 100: nothing clipped
+    assert w.result["clipped_steps"] == 0 and w.result["largest_after"] == pytest.approx(30.0)
