@@ -529,6 +529,8 @@ def spawn(req):  # X
                 os.chmod(d, 0o755)
             mount(aside, root, None, BIND | REC)
             mount(None, root, None, REMOUNT | BIND | RDONLY | NOSUID | NODEV)
+            check(libc.umount2(aside.encode(), 2), "umount " + aside)  # MNT_DETACH
+            os.rmdir(aside)
         y = os.fork()
         if y == 0:
             try:
