@@ -32,7 +32,6 @@ from .release import BEGIN, END, STUB_MESSAGE, strip_solution_source
 __all__ = [
     "PACKAGE_DIR",
     "STUBBED",
-    "marked_regions",
     "marked_functions",
     "stubbed_functions",
     "handed_over",
@@ -56,20 +55,6 @@ STUBBED = (
     ("gate_views.py", "use_gate_readout"),
 )
 STUBBED_MESSAGE = "not available in the grading kernel (answer-free build)"
-
-
-def marked_regions(path) -> list[list[str]]:
-    """The lines of every marked region of one file (markers excluded)."""
-    regions, current = [], None
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if BEGIN.match(line):
-            current = []
-        elif END.match(line) and current is not None:
-            regions.append(current)
-            current = None
-        elif current is not None:
-            current.append(line)
-    return regions
 
 
 def marked_functions(package_dir=PACKAGE_DIR) -> list[tuple[str, str]]:

@@ -281,23 +281,11 @@ class Kernel:
         import subprocess
 
         from jupyter_client import BlockingKernelClient
-        from jupyter_client.connect import write_connection_file
 
         from .sandbox import KERNEL_MOUNT
 
         kdir = os.path.join(self.cwd, f"k{self._n}")
-        uid = self.sandbox.new_uid()
-        self.sandbox.prepare_kernel_dir(kdir, uid)
-        outside = os.path.join(self.cwd, f"k{self._n}.json")
-        write_connection_file(outside, transport="ipc", ip=os.path.join(kdir, "k"))
-        with open(outside, encoding="utf-8") as fh:
-            info = json.load(fh)
-        info["ip"] = f"{KERNEL_MOUNT}/k"
-        inside = os.path.join(kdir, "connection.json")
-        with open(inside, "w", encoding="utf-8") as fh:
-            json.dump(info, fh)
-        if self.sandbox.privileged:
-            os.chown(inside, uid, uid)
+        uid, outside = self._sandbox_connection(kdir)
         cmd = self.sandbox.kernel_command(
             kdir, f"{KERNEL_MOUNT}/connection.json", uid, KERNEL_ARGS, lesson=self.lesson
         )
@@ -314,15 +302,14 @@ class Kernel:
         self.kc = BlockingKernelClient(connection_file=outside)
         self.kc.load_connection_file()
 
-    def _launch_from_template(self):
-        """A kernel forked by the worker's template into a sandbox of its own."""
-        from jupyter_client import BlockingKernelClient
+    def _sandbox_connection(self, kdir):
+        """A new kernel uid, its connection folder `kdir` prepared, and the connection file in
+        two copies: the grader's (ipc sockets under kdir), and the kernel's inside kdir
+        (the same sockets seen at /run/kernel). Returns (uid, the grader's file)."""
         from jupyter_client.connect import write_connection_file
 
         from .sandbox import KERNEL_MOUNT
 
-        name = f"k{secrets.token_hex(4)}"
-        kdir = os.path.join(self.template.kernels_dir, name)
         uid = self.sandbox.new_uid()
         self.sandbox.prepare_kernel_dir(kdir, uid)
         outside = os.path.join(self.cwd, f"k{self._n}.json")
@@ -333,7 +320,17 @@ class Kernel:
         inside = os.path.join(kdir, "connection.json")
         with open(inside, "w", encoding="utf-8") as fh:
             json.dump(info, fh)
-        os.chown(inside, uid, uid)
+        if self.sandbox.privileged:  # always, for the template: it needs root
+            os.chown(inside, uid, uid)
+        return uid, outside
+
+    def _launch_from_template(self):
+        """A kernel forked by the worker's template into a sandbox of its own."""
+        from jupyter_client import BlockingKernelClient
+
+        name = f"k{secrets.token_hex(4)}"
+        kdir = os.path.join(self.template.kernels_dir, name)
+        uid, outside = self._sandbox_connection(kdir)
         self._kdir, self._killed = kdir, False
         self._pid = self.template.spawn(name, uid, KERNEL_ARGS, self.lesson)
         self.kc = BlockingKernelClient(connection_file=outside)
