@@ -28,7 +28,7 @@ from lstm_course.grading.gradebook import Gradebook
 from lstm_course.grading.static import reference_use
 from lstm_course.grading.submissions import load_submission
 
-CELL_TIMEOUT = "5"
+CELL_TIMEOUT = "20"  # a torch setup cell takes ~3.5 s idle and >5 s on a loaded 2-core CI machine
 
 
 # The cache is keyed by the grader's version, a hash of the grading code, checks and exercises;
