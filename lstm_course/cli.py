@@ -151,6 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the kernels WITHOUT the bubblewrap sandbox: learners' code gets your "
         "permissions and can read the answers (only where no sandbox can be had)",
     )
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on a Dask cluster: the scheduler's address (tcp://HOST:PORT) or its "
+        "scheduler file; each Dask worker thread grades one submission at a time in "
+        "sandboxed kernels (needs: pip install 'lstm_course[cluster]'; --jobs is then "
+        "the cluster's threads)",
+    )
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--quiet", "-q", action="store_true", help="no summary table")
 
@@ -300,6 +308,7 @@ UNSAFE_WARNING = (
 
 
 def cmd_grade(args) -> int:
+    from .grading.cluster import DaskUnavailable
     from .grading.engine import grade_paths
     from .grading.gradebook import NotAGradebook
     from .grading.notebook import Limits
@@ -324,8 +333,9 @@ def cmd_grade(args) -> int:
             feedback_dir=args.feedback,
             progress=not args.no_progress,
             sandbox=not args.unsafe_no_sandbox,
+            scheduler=args.scheduler,
         )
-    except (MissingPath, NotAGradebook) as exc:
+    except (MissingPath, NotAGradebook, DaskUnavailable) as exc:
         raise CLIError(str(exc)) from None
     except SandboxUnavailable as exc:
         raise CLIError(f"refusing to grade without a sandbox: {exc}") from None

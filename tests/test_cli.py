@@ -98,7 +98,8 @@ def test_grade_an_empty_folder_writes_an_empty_gradebook(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "no notebooks found" in proc.stderr
     assert (tmp_path / "g.csv").read_text().strip() == (
-        "submission,notebook,exercise,points,max_points,status,message,student,assignment"
+        "submission,notebook,exercise,points,max_points,status,message,student,assignment,"
+        "cell_problems"
     )
 
 

@@ -219,7 +219,7 @@ def test_gradebook_columns_are_exact(graded):
     with open(graded["root"] / "gradebook.csv", encoding="utf-8") as fh:
         header = fh.readline().strip().split(",")
     assert header[: len(COLUMNS)] == list(COLUMNS)  # the contract first
-    assert header[len(COLUMNS) :] == ["student", "assignment"]
+    assert header[len(COLUMNS) :] == ["student", "assignment", "cell_problems"]
 
 
 def test_every_submission_gets_exactly_its_rows(graded):
@@ -404,6 +404,23 @@ def test_transport_round_trip_and_no_pickle():
     evil = "n:" + base64.b64encode(buf.getvalue()).decode() + ":n"
     with pytest.raises(transport.TransportError):
         transport.unpack(evil, "n")
+
+    # a deflate bomb (a small archive that grows when read) and an oversized payload are
+    # refused before anything is decompressed
+    buf = io.BytesIO()
+    np.savez_compressed(
+        buf,
+        __skeleton__=np.frombuffer(b'{"__nd__": "a0"}', np.uint8),
+        __nonce__=np.frombuffer(b"n", np.uint8),
+        a0=np.zeros(50_000_000, np.uint8),
+    )
+    assert len(buf.getvalue()) < 100_000  # 50 MB of zeros, deflated
+    bomb = "n:" + base64.b64encode(buf.getvalue()).decode() + ":n"
+    with pytest.raises(transport.TransportError, match="compressed"):
+        transport.unpack(bomb, "n")
+    huge = "n:" + "A" * (transport.MAX_PAYLOAD_BYTES * 4 // 3 + 8) + ":n"
+    with pytest.raises(transport.TransportError, match="larger than"):
+        transport.unpack(huge, "n")
 
     # objects that are not plain data travel as their type name only
     class AlwaysEqual:

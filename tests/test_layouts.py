@@ -185,7 +185,9 @@ def test_gradebook_columns_contract_first_then_student_and_assignment(tmp_path):
     gb.set("ann/hw1/01_learn_gate.ipynb", [row("ann/hw1/01_learn_gate.ipynb", "learn_gate", 1)])
     gb.flush()
     header = (tmp_path / "gb.csv").read_text().splitlines()[0].split(",")
-    assert tuple(header) == GRADEBOOK_COLUMNS == (*COLUMNS, "student", "assignment")
+    assert (
+        tuple(header) == GRADEBOOK_COLUMNS == (*COLUMNS, "student", "assignment", "cell_problems")
+    )
     assert read(tmp_path / "gb.csv")[0]["student"] == "ann"
     assert read(tmp_path / "gb.csv")[0]["assignment"] == "hw1"
 
@@ -321,3 +323,30 @@ def test_nbgrader_class_graded_in_two_batches_into_one_gradebook(tmp_path):
     fb = (tmp_path / f"gradebook-feedback/dave/hw1/{L}.md").read_text()
     assert "could not be graded" in fb and "score" not in fb and f"`{N}`" not in fb
     assert (tmp_path / f"gradebook-feedback/carol/hw1/{L}.md").exists()
+
+
+def test_what_is_graded_is_the_snapshot_taken_when_hashed(tmp_path):
+    """A file changed (or blanked) on disk after the grader hashed it cannot change what is
+    graded: the workers read the private snapshot, and a snapshot that does not match its
+    hash is refused."""
+    path = tmp_path / "ann" / "01_learn_gate.ipynb"
+    fx.write(fx.correct("01_learn_gate"), path)
+    snaps = tmp_path / "snapshots"
+    snaps.mkdir()
+    sub = load_submission(path, snapshot_dir=snaps)
+    assert sub.valid and sub.snapshot is not None and sub.snapshot.parent == snaps
+    path.write_text("{}", encoding="utf-8")  # a classmate (or the learner) blanks the file
+    again = load_submission(sub.snapshot, expect_sha256=sub.sha256)
+    assert again.valid and again.nb == sub.nb
+    changed = load_submission(path, expect_sha256=sub.sha256)
+    assert not changed.valid and "changed after the grader read it" in changed.problem
+
+
+def test_a_huge_file_is_refused_without_reading_it_all(tmp_path, monkeypatch):
+    from lstm_course.grading import submissions
+
+    monkeypatch.setattr(submissions, "MAX_SUBMISSION_BYTES", 1000)
+    path = tmp_path / "01_learn_gate.ipynb"
+    path.write_bytes(b" " * 5000)
+    sub = load_submission(path)
+    assert not sub.valid and "larger than" in sub.problem and "Clear Outputs" in sub.problem

@@ -368,6 +368,37 @@ def test_taking_the_answer_earns_nothing_and_classmates_pass(limited_run):
     assert rows["a_correct"]["status"] == "passed" and rows["z_correct"]["status"] == "passed"
 
 
+def test_a_hung_setup_cell_is_named_in_the_row_the_column_and_the_feedback(sandbox, tmp_path):
+    """The setup cell (imports) of an otherwise correct notebook hangs: it is stopped at the
+    cell limit, and the learner and the instructor are told which cell and why, not only
+    the NameError it leaves behind."""
+    from lstm_course.grading import Limits, grade_paths
+
+    nb = fx.correct(L)
+    first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    nb.cells[first].source = "import time\ntime.sleep(600)\n" + nb.cells[first].source
+    fx.write(nb, tmp_path / "subs" / "hangs" / f"{L}.ipynb")
+    fx.write(fx.correct(L), tmp_path / "subs" / "fine" / f"{L}.ipynb")
+    grade_paths(
+        [tmp_path / "subs"],
+        tmp_path / "gb.csv",
+        jobs=1,
+        limits=Limits(4, 120),
+        use_cache=False,
+        progress=False,
+    )
+    rows = _rows(tmp_path / "gb.csv")
+    hung, fine = rows["hangs"], rows["fine"]
+    assert fine["status"] == "passed" and fine["cell_problems"] == "", fine
+    assert hung["points"] == "0" and hung["status"] == "error", hung
+    where = f"cell {first + 1} (`import time`)"
+    assert hung["cell_problems"] == f"{where}: stopped after 4 s (timeout)", hung
+    assert "An earlier cell did not finish" in hung["message"] and where in hung["message"]
+    (fb,) = (tmp_path / "gb-feedback").rglob(f"hangs/{L}.md")
+    text = fb.read_text(encoding="utf-8")
+    assert "## Cells that did not run to their end" in text and where in text
+
+
 def test_sigterm_leaves_no_process_behind(sandbox, tmp_path):
     marker = "424243.5"
     nb = _defining(

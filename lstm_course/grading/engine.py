@@ -104,15 +104,24 @@ def grade_paths(
     fork: bool = True,
     sandbox: bool = True,
     sandbox_limits=None,
+    scheduler: str | None = None,
 ) -> GradeRun:
     """Grade every notebook under `paths` into the CSV `out`. Raises KeyboardInterrupt after
     saving what was finished when interrupted (run.interrupted is set first), and
-    SandboxUnavailable (before anything is graded) when `sandbox` and no sandbox can be had."""
+    SandboxUnavailable (before anything is graded) when `sandbox` and no sandbox can be had.
+
+    `scheduler`: grade on the Dask cluster at this address (tcp://HOST:PORT or a scheduler
+    file) instead of `jobs` local worker processes (cluster.py)."""
     from dataclasses import asdict
 
     from .sandbox import SandboxLimits, SandboxUnavailable, sandbox_problem
 
-    if sandbox:
+    client = None
+    if scheduler:
+        from .cluster import connect
+
+        client = connect(scheduler)  # the sandbox is checked on the workers, not here
+    elif sandbox:
         problem = sandbox_problem()
         if problem:
             raise SandboxUnavailable(problem)
@@ -120,166 +129,203 @@ def grade_paths(
     started = time.monotonic()
     run = GradeRun()
     files = find_submissions(paths)
-    subs = [load_submission(p, lesson) for p in files]
-    run.n_submissions = len(subs)
-    settings = f"cell={limits.cell_timeout:g};nb={limits.notebook_timeout:g};lesson={lesson or ''}"
-    book = Gradebook(out, use_cache=use_cache, settings=settings)
-    feedback_dir = Path(feedback_dir) if feedback_dir else _default_feedback_dir(Path(out))
-    by_id = {s.id: s for s in subs}
-
-    todo = []
-    for sub in subs:
-        if not sub.valid:
-            rows = invalid_rows(sub)
-            run.invalid.append(sub.id)
-        else:
-            rows = book.cached(sub)
-            if rows is None:
-                todo.append(sub)
-                continue
-            run.from_cache.append(sub.id)
-        book.set(sub.id, rows)
-        write_feedback(feedback_dir, sub.id, rows)
-    book.flush()
-
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(
-            total=len(subs),
-            initial=len(subs) - len(todo),
-            unit="notebook",
-            desc="grading",
-            file=sys.stderr,
-            dynamic_ncols=True,
-        )
-    # the kernels' working folders live under one folder removed at the end, even when workers
-    # (and their kernels) had to be killed
+    # the kernels' working folders and the submissions' snapshots live under one folder,
+    # removed at the end even when workers (and their kernels) had to be killed
     tmp_root = tempfile.mkdtemp(prefix="lstm-course-grading-")
-    worker_settings = {
-        "cell_timeout": limits.cell_timeout,
-        "notebook_timeout": limits.notebook_timeout,
-        "warm": warm,
-        "fork": fork,
-        "tmp_root": tmp_root,
-        "sandbox": bool(sandbox),
-    }
-    if sandbox and todo:
-        from .sandbox import Sandbox
-
-        package_root = os.path.join(tmp_root, "answer-free")
-        builder = Sandbox(package_root=package_root)
-        for lesson in sorted({s.lesson for s in todo if s.lesson}) + [None]:
-            builder.package_for(lesson)  # made once here, not by each worker
-        worker_settings["package_root"] = package_root
-        worker_settings["sandbox_limits"] = asdict(sandbox_limits or SandboxLimits())
-    workers: list[_Worker] = []
-    sel = selectors.DefaultSelector()
-    queue = list(todo)
-    if sandbox and todo:  # one answer-free build after another: each worker's warm kernel fits
-        queue.sort(key=lambda sub: builder.build_key(sub.lesson))
-    done = 0
-    last_flush = 0.0
-
-    def finish(sub_id, rows):
-        nonlocal done, last_flush
-        sub = by_id[sub_id]
-        book.set(sub_id, rows)
-        book.store(sub, rows)
-        write_feedback(feedback_dir, sub_id, rows)
-        run.graded.append(sub_id)
-        done += 1
-        now = time.monotonic()
-        if now - last_flush > 0.5 or not queue:
-            book.flush()
-            last_flush = now
-        if bar is not None:
-            bar.update(1)
-
-    def start_worker():
-        w = _Worker(worker_settings)
-        workers.append(w)
-        sel.register(w.proc.stdout, selectors.EVENT_READ, w)
-        return w
-
-    def feed(w):
-        if queue:
-            sub = queue.pop(0)
-            w.send({"id": sub.id, "path": str(sub.path), "lesson": lesson})
-        else:
-            w.task = None
-
-    def retire(w, reason):
-        _collect_pids(w)
-        sel.unregister(w.proc.stdout)
-        workers.remove(w)
-        w.kill()
-        task = w.task
-        if task is not None:
-            sub = by_id[task["id"]]
-            sub.problem = reason
-            rows = [
-                {**r, "status": "crashed", "message": reason, "detail": reason}
-                for r in invalid_rows(sub)
-            ]
-            finish(task["id"], rows)
-
     try:
-        for _ in range(max(1, min(jobs, len(queue)))):
-            feed(start_worker())
-        while any(w.task is not None for w in workers):
-            for key, _ in sel.select(timeout=1.0):
-                w = key.data
-                line = w.proc.stdout.readline()
-                if not line:
-                    retire(w, "the grading worker for this submission died")
-                    if queue:
-                        feed(start_worker())
+        snapshots = os.path.join(tmp_root, "snapshots")
+        os.mkdir(snapshots, 0o700)
+        subs = [load_submission(p, lesson, snapshot_dir=snapshots) for p in files]
+        run.n_submissions = len(subs)
+        settings = (
+            f"cell={limits.cell_timeout:g};nb={limits.notebook_timeout:g};lesson={lesson or ''}"
+        )
+        book = Gradebook(out, use_cache=use_cache, settings=settings)
+        feedback_dir = Path(feedback_dir) if feedback_dir else _default_feedback_dir(Path(out))
+        by_id = {s.id: s for s in subs}
+
+        todo = []
+        for sub in subs:
+            if not sub.valid:
+                rows = invalid_rows(sub)
+                run.invalid.append(sub.id)
+            else:
+                rows = book.cached(sub)
+                if rows is None:
+                    todo.append(sub)
                     continue
-                try:
-                    msg = json.loads(line)
-                except ValueError:
-                    continue
-                if "kernel" in msg:
-                    if msg["kernel"]:
-                        w.kernels.append(int(msg["kernel"]))
-                    continue
-                if "rows" in msg and w.task and msg.get("id") == w.task["id"]:
-                    w.task = None
-                    finish(msg["id"], msg["rows"])
-                    feed(w)
-            limit = limits.notebook_timeout + WATCHDOG_MARGIN
-            for w in list(workers):
-                if w.task is not None and time.monotonic() - w.started > limit:
-                    retire(
-                        w, f"grading this submission took longer than {limit:g} s and was stopped"
-                    )
-                    if queue:
-                        feed(start_worker())
-    except KeyboardInterrupt:
-        run.interrupted = True
-        for w in workers:
+                run.from_cache.append(sub.id)
+            book.set(sub.id, rows)
+            write_feedback(feedback_dir, sub.id, rows)
+        book.flush()
+
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(
+                total=len(subs),
+                initial=len(subs) - len(todo),
+                unit="notebook",
+                desc="grading",
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
+        worker_settings = {
+            "cell_timeout": limits.cell_timeout,
+            "notebook_timeout": limits.notebook_timeout,
+            "warm": warm,
+            "fork": fork,
+            "tmp_root": tmp_root,
+            "sandbox": bool(sandbox),
+        }
+        queue = list(todo)
+        done = 0
+        last_flush = 0.0
+
+        def finish(sub_id, rows):
+            nonlocal done, last_flush
+            sub = by_id[sub_id]
+            book.set(sub_id, rows)
+            book.store(sub, rows)
+            write_feedback(feedback_dir, sub_id, rows)
+            run.graded.append(sub_id)
+            done += 1
+            now = time.monotonic()
+            if now - last_flush > 0.5 or not queue:
+                book.flush()
+                last_flush = now
+            if bar is not None:
+                bar.update(1)
+
+        if sandbox and todo:
+            worker_settings["sandbox_limits"] = asdict(sandbox_limits or SandboxLimits())
+        if client is not None:
+            from .cluster import grade_on_dask
+
+            worker_settings.pop("tmp_root")
+            try:
+                if todo:
+                    grade_on_dask(client, todo, worker_settings, finish, _crashed_rows, lesson)
+            except KeyboardInterrupt:
+                run.interrupted = True
+                raise
+            finally:
+                client.close()
+                book.flush()
+                if bar is not None:
+                    bar.close()
+                run.rows = book.all_rows()
+                run.seconds = time.monotonic() - started
+            return run
+        if sandbox and todo:
+            from .sandbox import Sandbox
+
+            package_root = os.path.join(tmp_root, "answer-free")
+            builder = Sandbox(package_root=package_root)
+            for name in sorted({s.lesson for s in todo if s.lesson}) + [None]:
+                builder.package_for(name)  # made once here, not by each worker
+            worker_settings["package_root"] = package_root
+        workers: list[_Worker] = []
+        sel = selectors.DefaultSelector()
+        if sandbox and todo:  # one answer-free build after another: each worker's warm kernel fits
+            queue.sort(key=lambda sub: builder.build_key(sub.lesson))
+
+        def start_worker():
+            w = _Worker(worker_settings)
+            workers.append(w)
+            sel.register(w.proc.stdout, selectors.EVENT_READ, w)
+            return w
+
+        def feed(w):
+            if queue:
+                sub = queue.pop(0)
+                w.send(
+                    {
+                        "id": sub.id,
+                        "path": str(sub.snapshot),
+                        "sha256": sub.sha256,
+                        "lesson": lesson,
+                    }
+                )
+            else:
+                w.task = None
+
+        def retire(w, reason):
             _collect_pids(w)
+            sel.unregister(w.proc.stdout)
+            workers.remove(w)
             w.kill()
-        workers.clear()
+            task = w.task
+            if task is not None:
+                finish(task["id"], _crashed_rows(by_id[task["id"]], reason))
+
+        try:
+            for _ in range(max(1, min(jobs, len(queue)))):
+                feed(start_worker())
+            while any(w.task is not None for w in workers):
+                for key, _ in sel.select(timeout=1.0):
+                    w = key.data
+                    line = w.proc.stdout.readline()
+                    if not line:
+                        retire(w, "the grading worker for this submission died")
+                        if queue:
+                            feed(start_worker())
+                        continue
+                    try:
+                        msg = json.loads(line)
+                    except ValueError:
+                        continue
+                    if "kernel" in msg:
+                        if msg["kernel"]:
+                            w.kernels.append(int(msg["kernel"]))
+                        continue
+                    if "rows" in msg and w.task and msg.get("id") == w.task["id"]:
+                        w.task = None
+                        finish(msg["id"], msg["rows"])
+                        feed(w)
+                limit = limits.notebook_timeout + WATCHDOG_MARGIN
+                for w in list(workers):
+                    if w.task is not None and time.monotonic() - w.started > limit:
+                        retire(
+                            w,
+                            f"grading this submission took longer than {limit:g} s and was stopped",
+                        )
+                        if queue:
+                            feed(start_worker())
+        except KeyboardInterrupt:
+            run.interrupted = True
+            for w in workers:
+                _collect_pids(w)
+                w.kill()
+            workers.clear()
+            book.flush()
+            if bar is not None:
+                bar.close()
+            run.rows = book.all_rows()
+            run.seconds = time.monotonic() - started
+            raise
+        finally:
+            for w in workers:
+                w.close()
+            sel.close()
         book.flush()
         if bar is not None:
             bar.close()
         run.rows = book.all_rows()
         run.seconds = time.monotonic() - started
-        raise
+        return run
+
     finally:
-        for w in workers:
-            w.close()
-        sel.close()
         shutil.rmtree(tmp_root, ignore_errors=True)
-    book.flush()
-    if bar is not None:
-        bar.close()
-    run.rows = book.all_rows()
-    run.seconds = time.monotonic() - started
-    return run
+
+
+def _crashed_rows(sub, reason: str) -> list[dict]:
+    """The rows of a submission whose grading worker died or was stopped."""
+    sub.problem = reason
+    return [
+        {**r, "status": "crashed", "message": reason, "detail": reason} for r in invalid_rows(sub)
+    ]
 
 
 def _die_with_parent():

@@ -74,6 +74,7 @@ def feedback_markdown(submission_id: str, rows: list[dict]) -> str:
             f"{_num(r['points'])} / {_num(r['max_points'])} |"
         )
     lines.append("")
+    lines += _cells_section(rows)
     for r in rows:
         ex = r["exercise"] or "the notebook"
         lines += [f"## `{ex}`: {_WORDS.get(r['status'], r['status'])}", ""]
@@ -81,6 +82,24 @@ def feedback_markdown(submission_id: str, rows: list[dict]) -> str:
         if detail:
             lines += ["```text", detail.replace("```", "'''"), "```", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _cells_section(rows: list[dict]) -> list[str]:
+    """What happened to cells that did not run to their end, and the cells skipped by tag."""
+    problems = next((r.get("cell_notes") for r in rows if r.get("cell_notes")), None) or [
+        p for r in rows[:1] for p in str(r.get("cell_problems") or "").split("; ")
+    ]
+    skipped = next((r.get("skipped_cells") for r in rows if r.get("skipped_cells")), [])
+    lines = []
+    if any(p.strip() for p in problems):
+        lines += ["## Cells that did not run to their end", ""]
+        lines += [f"- {p.strip()}" for p in problems if p.strip()]
+        lines.append("")
+    if skipped:
+        lines += ["## Cells the grader skipped (tagged `skip-grading`: not needed for grading)", ""]
+        lines += [f"- {c}" for c in skipped]
+        lines.append("")
+    return lines
 
 
 def feedback_path(feedback_dir: Path, submission_id: str) -> Path:

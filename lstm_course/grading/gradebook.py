@@ -1,7 +1,9 @@
 """The gradebook CSV (written atomically, again after every finished submission) and the cache.
 
 Columns: submission,notebook,exercise,points,max_points,status,message (the contract), then
-student,assignment (from the submission id, see ``submissions.student_assignment``).
+student,assignment (from the submission id, see ``submissions.student_assignment``) and
+cell_problems (the learner's cells that timed out, crashed the kernel, hit a sandbox limit or
+never ran, "; "-separated, the same on each of the submission's rows; "" when none).
 
 Grading into an existing gradebook keeps its rows: the rows of each submission graded now replace
 that submission's earlier rows (same id), every other row stays. A file that is not a gradebook
@@ -38,7 +40,9 @@ __all__ = [
     "atomic_write_text",
 ]
 
-EXTRA_COLUMNS = ("student", "assignment")
+LAYOUT_COLUMNS = ("student", "assignment")  # from the submission's id
+# cells that timed out, crashed, hit a limit or never ran ("; "-separated; "" when none)
+EXTRA_COLUMNS = (*LAYOUT_COLUMNS, "cell_problems")
 GRADEBOOK_COLUMNS = (*COLUMNS, *EXTRA_COLUMNS)
 
 
@@ -229,7 +233,7 @@ class Gradebook:
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return [
-            {**{k: v for k, v in r.items() if k not in EXTRA_COLUMNS}, "submission": sub.id}
+            {**{k: v for k, v in r.items() if k not in LAYOUT_COLUMNS}, "submission": sub.id}
             for r in rows
         ]
 
@@ -237,7 +241,7 @@ class Gradebook:
         if not sub.sha256:
             return
         key = self.cache_key(sub)
-        drop = ("submission", *EXTRA_COLUMNS)  # a shared entry serves any learner's same bytes
+        drop = ("submission", *LAYOUT_COLUMNS)  # a shared entry serves any learner's same bytes
         plain = [{k: v for k, v in r.items() if k not in drop} for r in rows]
         entry = {"key": key, "rows": plain, "mac": self._mac(key, plain)}
         atomic_write_text(self.cache_dir / f"{key}.json", json.dumps(entry, indent=1))

@@ -63,6 +63,32 @@ def limit_status(ename: str, evalue: str) -> str | None:
     return None
 
 
+MAX_MESSAGE_BYTES = 128 * 1024 * 1024  # a larger message from a kernel is dropped by ZeroMQ
+
+
+def bounded_client(connection_file: str):
+    """A kernel client whose sockets refuse any message over MAX_MESSAGE_BYTES (ZeroMQ's
+    ZMQ_MAXMSGSIZE: the peer is disconnected and nothing is read), so a kernel cannot grow the
+    grader's memory by answering with gigabytes: the request then ends at its time limit."""
+    import zmq
+    from jupyter_client import BlockingKernelClient
+
+    context = zmq.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # a default for every new socket
+    kc = BlockingKernelClient(connection_file=connection_file, context=context)
+    kc.load_connection_file()
+    return kc
+
+
+def close_client(kc):
+    """Stop the client's channels and end its ZeroMQ context (one per kernel, else threads
+    pile up in a long-running worker)."""
+    try:
+        kc.stop_channels()
+    finally:
+        kc.context.destroy(linger=0)
+
+
 def kernel_env() -> dict:
     """The kernels' environment: the grader's, with a non-interactive matplotlib backend and
     the solutions switched off (nothing a learner's code could read there helps it)."""
@@ -252,13 +278,11 @@ class Kernel:
         elif self.sandbox is not None:
             self._launch_sandboxed()
         elif self.forkserver is not None:
-            from jupyter_client import BlockingKernelClient
             from jupyter_client.connect import write_connection_file
 
             write_connection_file(cfile, transport="ipc", ip=sock)
             self._pid = self.forkserver.spawn(cfile, self.cwd, kernel_env(), KERNEL_ARGS)
-            self.kc = BlockingKernelClient(connection_file=cfile)
-            self.kc.load_connection_file()
+            self.kc = bounded_client(cfile)
         else:
             from jupyter_client import KernelManager
 
@@ -266,7 +290,7 @@ class Kernel:
                 kernel_name="python3", transport="ipc", ip=sock, connection_file=cfile
             )
             self.km.start_kernel(cwd=self.cwd, env=kernel_env(), extra_arguments=list(KERNEL_ARGS))
-            self.kc = self.km.client()
+            self.kc = bounded_client(cfile)
         self.kc.start_channels()
         self._warmup_id = (
             self.kc.execute(self.warmup, silent=True, store_history=False, allow_stdin=False)
@@ -279,8 +303,6 @@ class Kernel:
         """A new bwrap sandbox running a kernel; the grader talks to it over the unix sockets
         in its connection folder (bound at /run/kernel inside)."""
         import subprocess
-
-        from jupyter_client import BlockingKernelClient
 
         from .sandbox import KERNEL_MOUNT
 
@@ -299,8 +321,7 @@ class Kernel:
             start_new_session=True,
         )
         self._pid = self.proc.pid
-        self.kc = BlockingKernelClient(connection_file=outside)
-        self.kc.load_connection_file()
+        self.kc = bounded_client(outside)
 
     def _sandbox_connection(self, kdir):
         """A new kernel uid, its connection folder `kdir` prepared, and the connection file in
@@ -326,15 +347,12 @@ class Kernel:
 
     def _launch_from_template(self):
         """A kernel forked by the worker's template into a sandbox of its own."""
-        from jupyter_client import BlockingKernelClient
-
         name = f"k{secrets.token_hex(4)}"
         kdir = os.path.join(self.template.kernels_dir, name)
         uid, outside = self._sandbox_connection(kdir)
         self._kdir, self._killed = kdir, False
         self._pid = self.template.spawn(name, uid, KERNEL_ARGS, self.lesson)
-        self.kc = BlockingKernelClient(connection_file=outside)
-        self.kc.load_connection_file()
+        self.kc = bounded_client(outside)
 
     def _template_status(self):
         """The kernel's wait status (int) from its exit file, an error text, or None."""
@@ -457,7 +475,7 @@ class Kernel:
 
     def _stop_process(self):
         try:
-            self.kc.stop_channels()
+            close_client(self.kc)
         except Exception:  # noqa: BLE001
             pass
         if self.template is not None:

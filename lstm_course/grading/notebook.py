@@ -28,7 +28,15 @@ import numpy as np
 from . import harness, static, transport
 from .kernel_runner import Kernel
 
-__all__ = ["Limits", "grade_notebook", "Row", "invalid_rows", "COLUMNS", "exercise_refs"]
+__all__ = [
+    "Limits",
+    "grade_notebook",
+    "Row",
+    "invalid_rows",
+    "COLUMNS",
+    "exercise_refs",
+    "cell_notes",
+]
 
 COLUMNS = ("submission", "notebook", "exercise", "points", "max_points", "status", "message")
 LIMIT_STATUSES = ("memory-limit", "cpu-limit", "process-limit", "output-limit")
@@ -168,12 +176,16 @@ def grade_notebook(sub, kernel: Kernel, limits: Limits, rng=None) -> list[Row]:
         rng if rng is not None else np.random.default_rng(int.from_bytes(os.urandom(16), "little"))
     )
     run = _Run(sub, kernel, limits)
-    code_cells = [
-        c
-        for c in sub.nb["cells"]
-        if c.get("cell_type") == "code"
-        and "skip-grading" not in (c.get("metadata", {}).get("tags") or [])
-    ]
+    code_cells, positions, tagged = [], [], []
+    for pos, c in enumerate(sub.nb["cells"], start=1):
+        if c.get("cell_type") != "code":
+            continue
+        if "skip-grading" in (c.get("metadata", {}).get("tags") or []):
+            if str(c.get("source", "")).strip():
+                tagged.append(_cell_name(pos, c.get("source", "")))
+            continue
+        code_cells.append(c)
+        positions.append(pos)
     run.cells = [c.get("source", "") for c in code_cells]
     run.defs = static.defining_cells(run.cells, sub.exercises)
     cell_res: dict[int, object] = {}
@@ -208,11 +220,68 @@ def grade_notebook(sub, kernel: Kernel, limits: Limits, rng=None) -> list[Row]:
                 break
 
     # 2. the exercises
+    notes = cell_notes(run, positions, cell_res, out_of_time_at)
     rows = []
     for name in sub.exercises:
         ex = EXERCISES[name]
-        rows.append(_grade_exercise(run, ex, cell_res, out_of_time_at, rng))
+        row = _grade_exercise(run, ex, cell_res, out_of_time_at, rng)
+        rows.append(_with_cell_notes(row, run, name, notes, positions, tagged))
     return rows
+
+
+def _cell_name(pos: int, src: str) -> str:
+    """'cell 5 (`import torch`)': the cell's place in the notebook and its first line."""
+    first = next((line.strip() for line in str(src).splitlines() if line.strip()), "")
+    first = first if len(first) <= 40 else first[:37] + "..."
+    return f"cell {pos} (`{first}`)"
+
+
+def cell_notes(run, positions, cell_res, out_of_time_at) -> list[tuple[int, str]]:
+    """(code cell index, note) for every learner cell that did not run to its end: timed
+    out, crashed the kernel, hit a sandbox limit, or was never run (the notebook's time ran
+    out, or the kernel could not be brought back). Cells that raised are the learner's to
+    see in their notebook and are not listed."""
+    notes, limits = [], run.limits
+    for i, src in enumerate(run.cells):
+        if not src.strip():
+            continue
+        name = _cell_name(positions[i], src)
+        res = cell_res.get(i)
+        if res is None:
+            if out_of_time_at is not None and i >= out_of_time_at:
+                why = f"not run: the notebook's {limits.notebook_timeout:g} s limit was spent"
+            else:
+                why = "not run: the kernel kept dying before it"
+            notes.append((i, f"{name}: {why}"))
+        elif res.status == "timeout":
+            notes.append((i, f"{name}: stopped after {limits.cell_timeout:g} s (timeout)"))
+        elif res.status == "crashed":
+            notes.append((i, f"{name}: the kernel died running it (crashed)"))
+        elif res.status in LIMIT_STATUSES:
+            notes.append((i, f"{name}: {res.evalue} ({res.status})"))
+    return notes
+
+
+def _with_cell_notes(row, run, name, notes, positions, tagged) -> Row:
+    """The row with the submission's cell problems (gradebook column `cell_problems`; the
+    feedback lists them and the cells skipped by tag) and, when this exercise did not pass
+    and a cell before its definition had one, a note in its message naming that cell."""
+    row["cell_notes"] = [note for _, note in notes]  # for the feedback (not a CSV column)
+    row["cell_problems"] = "; ".join(row["cell_notes"])
+    row["skipped_cells"] = list(tagged)
+    idx = run.defs.get(name) or []
+    before = [note for i, note in notes if not idx or i < idx[-1]]
+    if (
+        row["status"] not in ("passed", "not-attempted")
+        and before
+        and not any(note.split(":")[0] in row["message"] for note in before)
+    ):
+        extra = "An earlier cell did not finish, so what it defines may be missing: " + (
+            "; ".join(before)
+        )
+        row["message"] = f"{row['message']} {extra}"
+        row["detail"] = f"{row['detail']}\n\n{extra}"
+    return row
 
 
 def _cell_problem(run, name, cell_res, out_of_time_at):

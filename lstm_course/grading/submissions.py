@@ -54,6 +54,7 @@ class Submission:
     sha256: str = ""  # of the file's bytes ("" when unreadable)
     lesson: str = ""  # e.g. "01_learn_gate" ("" when unknown)
     nb: dict | None = None  # the parsed notebook (nbformat 4 JSON), when valid
+    snapshot: Path | None = None  # a private copy of the exact bytes hashed (what is graded)
     problem: str = ""  # why it cannot be graded ("" when it can)
     exercises: list[str] = field(default_factory=list)  # exercise keys of its lesson
 
@@ -179,8 +180,34 @@ def known_lessons() -> list[str]:
     return sorted(_lessons())
 
 
-def load_submission(path: Path, expect_lesson: str | None = None) -> Submission:
-    """Read and validate one notebook file (never executes it)."""
+MAX_SUBMISSION_BYTES = 50 * 1024 * 1024  # nbgrader's default limit is 100 MB; a notebook is KBs
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes; ValueError when it is larger than MAX_SUBMISSION_BYTES (never read
+    past the limit: a huge or endless file costs the grader nothing)."""
+    with open(path, "rb") as fh:
+        raw = fh.read(MAX_SUBMISSION_BYTES + 1)
+    if len(raw) > MAX_SUBMISSION_BYTES:
+        raise ValueError(
+            f"the file is larger than {MAX_SUBMISSION_BYTES // 2**20} MB, the most the grader "
+            "reads (clear the outputs, Edit > Clear Outputs of All Cells, and save again)"
+        )
+    return raw
+
+
+def load_submission(
+    path: Path,
+    expect_lesson: str | None = None,
+    snapshot_dir: Path | None = None,
+    expect_sha256: str | None = None,
+) -> Submission:
+    """Read and validate one notebook file (never executes it).
+
+    The file is read ONCE: its bytes are hashed and parsed, and with `snapshot_dir` written to
+    a private copy there (``sub.snapshot``), which is what the grader's workers read, so a
+    file changed on disk after this point cannot change what is graded. `expect_sha256`: the
+    bytes must be these (a worker reading a snapshot checks it)."""
     sub_id = getattr(path, "sub_id", "") or submission_id(path)
     path = Path(path)
     sub = Submission(path=path, id=sub_id)
@@ -190,11 +217,24 @@ def load_submission(path: Path, expect_lesson: str | None = None) -> Submission:
     if stem in lessons:
         sub.lesson, sub.exercises = stem, list(lessons[stem])
     try:
-        raw = path.read_bytes()
+        raw = _read_bounded(path)
     except OSError as exc:
         sub.problem = f"cannot read the file: {exc.strerror or exc}"
         return sub
+    except ValueError as exc:
+        sub.problem = f"not graded: {exc}"
+        return sub
     sub.sha256 = hashlib.sha256(raw).hexdigest()
+    if expect_sha256 is not None and sub.sha256 != expect_sha256:
+        sub.problem = "the file changed after the grader read it (its snapshot does not match)"
+        return sub
+    if snapshot_dir is not None:
+        snap = Path(snapshot_dir, f"{sub.sha256}.ipynb")
+        if not snap.exists():
+            tmp = snap.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(raw)
+            os.replace(tmp, snap)
+        sub.snapshot = snap
     try:
         nb = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:

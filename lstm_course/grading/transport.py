@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 MAX_ARRAY_BYTES = 64 * 1024 * 1024  # a single output larger than this is not sent
+MAX_PAYLOAD_BYTES = 96 * 1024 * 1024  # what the grader decodes at most (all arrays together)
 
 PARAM_FIELDS = ("W_n", "b_n", "W_i", "b_i", "W_f", "b_f", "W_u", "b_u", "W_v", "b_v")
 GRU_PARAM_FIELDS = ("W_r", "b_r", "W_z", "b_z", "W_xn", "b_xn", "W_hn", "b_hn")
@@ -137,6 +138,24 @@ def _build(node, arrays, make_params):
     raise TransportError(f"unknown skeleton tag {tag!r}")
 
 
+def _check_stored(raw: bytes):
+    """Refuse an archive that would grow when read: `pack` writes np.savez's stored (never
+    compressed) members, so a deflated member (a zip bomb) or members that claim more bytes
+    than the archive holds are not ours."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            infos = zf.infolist()
+    except zipfile.BadZipFile:
+        raise TransportError("payload is not a zip archive") from None
+    if len(infos) > 10_000:
+        raise TransportError("archive has too many members")
+    for info in infos:
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size > len(raw):
+            raise TransportError("archive has a compressed or oversized member")
+
+
 def unpack(text, nonce, make_params=None):
     """'NONCE:BASE64:NONCE' -> the value. Raises TransportError on anything unexpected.
 
@@ -148,11 +167,16 @@ def unpack(text, nonce, make_params=None):
     body, sep2, tail = rest.rpartition(":")
     if not (sep and sep2) or head != str(nonce) or tail != str(nonce):
         raise TransportError("payload is not framed by this run's nonce")
+    if len(body) > MAX_PAYLOAD_BYTES * 4 // 3 + 4:
+        raise TransportError(f"payload is larger than {MAX_PAYLOAD_BYTES // 2**20} MB")
     try:
         raw = base64.b64decode(body.encode("ascii"), validate=True)
+        _check_stored(raw)
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except Exception as exc:  # noqa: BLE001 - any failure means "not a safe archive"
+        if isinstance(exc, TransportError):
+            raise
         raise TransportError(
             f"payload is not a plain .npz archive ({type(exc).__name__})"
         ) from None

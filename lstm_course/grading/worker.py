@@ -64,7 +64,9 @@ def main(argv=None):
             if not line.strip():
                 continue
             task = json.loads(line)
-            sub = load_submission(task["path"], task.get("lesson") or None)
+            sub = load_submission(
+                task["path"], task.get("lesson") or None, expect_sha256=task.get("sha256")
+            )
             sub.id = task["id"]
             if not sub.valid:
                 send({"id": task["id"], "rows": invalid_rows(sub)})
