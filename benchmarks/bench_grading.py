@@ -4,6 +4,7 @@ serially with nbclient (what nbgrader's autograde step does: every cell, one ker
     python benchmarks/bench_grading.py                 # 30 submissions, --jobs 2
     python benchmarks/bench_grading.py -n 60 --jobs 2 --json results.json
     python benchmarks/bench_grading.py --correct-only --skip-nbclient   # the sandbox's target
+    python benchmarks/bench_grading.py --correct-only --dask --rounds 2   # Dask vs local
 
 Submissions are built from solutions/ (correct answers and catalogued mistakes, each file
 distinct so the content-hash cache cannot help; the cache is off anyway). Timings, on the
@@ -63,10 +64,13 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
-def time_grader(folder: Path, jobs: int, fork: bool, sandbox: bool = False) -> dict:
+def time_grader(
+    folder: Path, jobs: int, fork: bool, sandbox: bool = False, scheduler: str | None = None
+) -> dict:
     from lstm_course.grading import Limits, grade_paths
 
     kind = ("sandbox-" if sandbox else "") + ("fork" if fork else "plain")
+    kind += "-dask" if scheduler else ""
     out = folder.parent / f"gradebook-{kind}.csv"
     start, cpu0 = time.perf_counter(), os.times()
     run = grade_paths(
@@ -78,6 +82,7 @@ def time_grader(folder: Path, jobs: int, fork: bool, sandbox: bool = False) -> d
         progress=False,
         fork=fork,
         sandbox=sandbox,
+        scheduler=scheduler,
     )
     wall = time.perf_counter() - start
     cpu1 = os.times()
@@ -131,6 +136,34 @@ def time_nbclient(paths: list[Path]) -> dict:
     }
 
 
+def dask_vs_local(args) -> dict:
+    """Local `--jobs N` and the Dask path (N workers, one thread each) on the same files,
+    alternating; the cluster is started once, before the first round (not timed)."""
+    from dask_cluster import local_cluster
+
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        folder = Path(tmp) / "subs"
+        paths = build(args.n, folder, args.correct_only)
+        print(f"{len(paths)} submissions, {os.cpu_count()} CPUs, load before: {load():.1f}")
+        res = {"n": len(paths), "jobs": args.jobs, "local": [], "dask": []}
+        with local_cluster(Path(tmp) / "dask", workers=args.jobs) as sched:
+            for _ in range(args.rounds):
+                for kind in ("local", "dask"):
+                    r = time_grader(
+                        folder, args.jobs, True, True, str(sched) if kind == "dask" else None
+                    )
+                    res[kind].append(r)
+                    print(
+                        f"{kind:5s}: {r['seconds']:.1f} s, {r['per_minute']:.1f} "
+                        f"submissions/min (load {r['load']:.1f}) {r['statuses']}"
+                    )
+        best = {k: max(r["per_minute"] for r in res[k]) for k in ("local", "dask")}
+        print(f"Dask / local throughput (best of each): {best['dask'] / best['local']:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=1) + "\n")
+    return res
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", type=int, default=30, help="submissions (default 30)")
@@ -141,8 +174,17 @@ def main(argv=None):
         "--correct-only", action="store_true", help="only correct answers (each lesson in turn)"
     )
     ap.add_argument("--skip-unsafe", action="store_true", help="only the sandboxed run (+nbclient)")
+    ap.add_argument(
+        "--dask",
+        action="store_true",
+        help="only: the sandboxed grader locally (--jobs N) against the same on a Dask cluster "
+        "started here (dask scheduler + N dask workers of one thread), alternating",
+    )
+    ap.add_argument("--rounds", type=int, default=1, help="--dask: alternations (default 1)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = ap.parse_args(argv)
+    if args.dask:
+        return dask_vs_local(args)
     os.environ.setdefault("MPLBACKEND", "Agg")
 
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:

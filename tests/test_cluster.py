@@ -6,11 +6,11 @@ benchmarks/bench_grading.py.)"""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import grading_fixtures as fx
@@ -24,58 +24,17 @@ L, N = "01_learn_gate", "learn_gate"
 CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def _dask(*args) -> list[str]:
-    exe = Path(sys.executable).with_name("dask")
-    return [str(exe), *args] if exe.exists() else [sys.executable, "-m", "dask", *args]
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    pytest.importorskip("distributed")
     problem = sandbox_problem()
     if problem:
         if CI:
             pytest.fail(f"no sandbox and CI is set (a skip is not allowed): {problem}")
         pytest.skip(problem)
-    root = tmp_path_factory.mktemp("dask")
-    sched = root / "scheduler.json"
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    common = ["--no-dashboard", "--host", "127.0.0.1"]
-    procs = [
-        subprocess.Popen(
-            _dask("scheduler", "--scheduler-file", str(sched), "--port", "0", *common),
-            stdout=subprocess.DEVNULL,
-            stderr=open(root / "scheduler.log", "w"),  # noqa: SIM115
-            env=env,
-            start_new_session=True,
-        )
-    ]
-    deadline = time.monotonic() + 60
-    while not sched.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    for i in range(2):
-        procs.append(
-            subprocess.Popen(
-                _dask("worker", "--scheduler-file", str(sched), "--nthreads", "1", *common),
-                stdout=subprocess.DEVNULL,
-                stderr=open(root / f"worker{i}.log", "w"),  # noqa: SIM115
-                env=env,
-                start_new_session=True,
-            )
-        )
-    from distributed import Client
+    from dask_cluster import local_cluster
 
-    with Client(scheduler_file=str(sched), timeout="60s") as client:
-        client.wait_for_workers(2, timeout=120)
-        address = client.scheduler.address
-    yield dict(root=root, scheduler_file=sched, address=address)
-    for p in procs[::-1]:
-        p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
+    with local_cluster(tmp_path_factory.mktemp("dask"), workers=2) as sched:
+        yield dict(scheduler_file=sched, address=json.loads(sched.read_text())["address"])
 
 
 WHO = ("ann", "bob", "cat", "dan", "eve")
