@@ -6,7 +6,13 @@ Names follow the lesson: stm (= h, hidden state), ltm (= c, cell state), event (
 """
 
 from .activations import sigmoid, tanh
-from .cell import lstm_cell, lstm_cell_backward, lstm_cell_forward
+from .cell import (
+    lstm_cell,
+    lstm_cell_backward,
+    lstm_cell_forward,
+    ltm_path_backward,
+    use_gate_backward,
+)
 from .gates import concat, forget_gate, learn_gate, remember_gate, standard_use_gate, use_gate
 from .gradcheck import gradient_check, numerical_gradient, rel_error
 from .params import VARIANTS, LSTMParams, init_params
@@ -28,6 +34,8 @@ __all__ = [
     "VARIANTS",
     "lstm_cell",
     "lstm_cell_forward",
+    "ltm_path_backward",
+    "use_gate_backward",
     "lstm_cell_backward",
     "lstm_forward",
     "lstm_backward",

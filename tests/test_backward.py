@@ -10,9 +10,13 @@ from lstm_course import (
     lstm_cell_backward,
     lstm_cell_forward,
     lstm_forward,
+    ltm_path_backward,
     numerical_gradient,
     rel_error,
+    sigmoid,
+    use_gate_backward,
 )
+from lstm_course.exercises.base import marked_body
 
 VARIANTS = ["lesson", "standard"]
 
@@ -45,6 +49,60 @@ def test_cell_backward_numerically(variant):
     for name, arr in {**p.as_dict(), "stm": stm, "ltm": ltm, "event": event}.items():
         num = numerical_gradient(loss, arr, np.ones(()))
         assert rel_error(num, g[name]) < 1e-8, name
+
+
+def test_ltm_path_backward_numerically():
+    """Step 1 on its own: L = sum(LTM_t * dltm) + sum(kept * dkept_use), kept = LTM_{t-1} * f."""
+    rng = np.random.default_rng(4)
+    randn = rng.standard_normal
+    ltm, f, N, i = (
+        randn((3, 4)),
+        sigmoid(randn((3, 4))),
+        np.tanh(randn((3, 4))),
+        sigmoid(randn((3, 4))),
+    )
+    dltm, dkept_use = randn((3, 4)), randn((3, 4))
+    g = ltm_path_backward(dltm, dkept_use, ltm, f, N, i)
+    assert list(g) == ["ltm", "f", "N", "i"]
+
+    def loss():
+        kept = ltm * f
+        return np.array(np.sum((kept + N * i) * dltm) + np.sum(kept * dkept_use))
+
+    for name, arr in {"ltm": ltm, "f": f, "N": N, "i": i}.items():
+        num = numerical_gradient(loss, arr, np.ones(()))
+        assert rel_error(num, g[name]) < 1e-8, name
+
+
+def test_use_gate_backward_numerically():
+    """Step 2 on its own: L = sum(STM_t * dstm), STM_t = tanh(kept W_u + b_u) * V."""
+    rng = np.random.default_rng(5)
+    randn = rng.standard_normal
+    kept, V, W_u, b_u, dstm = (
+        randn((3, 4)),
+        sigmoid(randn((3, 4))),
+        randn((4, 4)),
+        randn(4),
+        randn((3, 4)),
+    )
+    U = np.tanh(kept @ W_u + b_u)
+    g = use_gate_backward(dstm, kept, U, V, W_u)
+    assert list(g) == ["V", "W_u", "b_u", "kept"]
+
+    def loss():
+        return np.array(np.sum(np.tanh(kept @ W_u + b_u) * V * dstm))
+
+    for name, arr in {"V": V, "W_u": W_u, "b_u": b_u, "kept": kept}.items():
+        num = numerical_gradient(loss, arr, np.ones(()))
+        assert rel_error(num, g[name]) < 1e-8, name
+
+
+def test_cell_backward_is_written_with_the_two_steps():
+    """One definition: the whole step's answer calls the two graded steps (the lesson's cell
+    both, the standard cell ltm_path_backward), it does not repeat them."""
+    code = "\n".join(line.split("#")[0] for line in marked_body(lstm_cell_backward).splitlines())
+    assert code.count("use_gate_backward(") == 1 and code.count("ltm_path_backward(") == 1
+    assert "* f\n" not in code and "kept.T @" not in code and "W_u.T" not in code
 
 
 def test_backward_gradient_shapes_and_dtype():

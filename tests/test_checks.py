@@ -43,6 +43,8 @@ def test_check_functions_are_exported():
         "check_lstm_cell",
         "check_lstm_forward",
         "check_params_from_pytorch",
+        "check_ltm_path_backward",
+        "check_use_gate_backward",
         "check_lstm_cell_backward",
     ):
         assert callable(getattr(checks, name))
@@ -70,6 +72,8 @@ def test_package_implementation_passes(name, variant):
         "lstm_cell": cell.lstm_cell,
         "lstm_forward": sequence.lstm_forward,
         "params_from_pytorch": pytorch_layout.params_from_pytorch,
+        "ltm_path_backward": cell.ltm_path_backward,
+        "use_gate_backward": cell.use_gate_backward,
         "lstm_cell_backward": cell.lstm_cell_backward,
         "gru_cell": gru.gru_cell,
         "clip_by_global_norm": clipping.clip_by_global_norm,
@@ -532,6 +536,8 @@ def test_normalize_shapes():
             "remember_gate",
             "use_gate",
             "lstm_cell",
+            "ltm_path_backward",
+            "use_gate_backward",
             "lstm_cell_backward",
         ]
     ),

@@ -170,6 +170,16 @@ def test_saturated_case_overflows_a_naive_exp(name, variant):
     ex = EXERCISES[name]
     if name in ("remember_gate", "params_from_pytorch", "clip_by_global_norm"):
         return  # no pre-activations
+    if name in ("ltm_path_backward", "use_gate_backward"):
+        # no pre-activations either: the inputs are gate outputs, in the last case those of a
+        # forward pass beyond +-709, where sigmoid gates are exactly 0 or 1 somewhere
+        for seed in (None, 1, 2, 3):
+            cases = ex.make_cases(seed, **opts(variant))
+            labels = [describe(c) for c in cases[: cases.n_base]]
+            assert ["saturated" in label for label in labels] == [False, False, False, True]
+            gates = [cases[3][k] for k in ("f", "i", "V") if k in cases[3]]
+            assert all(((g == 0) | (g == 1)).any() for g in gates), (name, seed)
+        return
     for seed in (None, 1, 2, 3):
         cases = ex.make_cases(seed, **opts(variant))
         big = [c for c in cases[: cases.n_base] if "saturated" in describe(c)]
@@ -320,12 +330,26 @@ def test_catalogue_covers_the_issue():
             "missing_transpose",
             "event_rows_first",
         },
-        "lstm_cell_backward": {
+        "ltm_path_backward": {
+            "use_path_into_kept_left_out",
             "forget_path_left_out",
+            "crossing_without_use_term",
+            "f_and_ltm_swapped",
             "no_gradient_through_f",
+            "learn_gate_from_dkept",
+        },
+        "use_gate_backward": {
+            "tanh_derivative_left_out",
+            "tanh_derivative",
+            "weight_gradient_transposed",
+            "W_u_not_transposed",
+            "bias_not_summed",
+        },
+        "lstm_cell_backward": {
+            "use_path_into_kept_left_out",
+            "stm_path_into_ltm_left_out",
             "tanh_derivative",
             "sigmoid_derivative",
-            "use_path_into_kept_left_out",
             "bias_not_summed",
         },
     }

@@ -10,7 +10,9 @@ nothing explains (every single, then every pair or the cap of 1000 pairs):
   - learn_gate 34 singles, 519 pairs: 41-87 ms; forget_gate 24/241: 19-33 ms;
     remember_gate 6/6: 3 ms; use_gate 34/513: 52-95 ms;
   - lstm_cell 130 singles, 1000 pairs (capped): 0.24-0.31 s; lstm_forward 12/60: 26-60 ms;
-    params_from_pytorch 75/1000: 0.12-0.20 s; lstm_cell_backward 232/1000: 0.23-0.43 s;
+    params_from_pytorch 75/1000: 0.12-0.20 s; lstm_cell_backward 164/1000: 0.38 s (232/1000,
+    0.23-0.43 s, before it called ltm_path_backward and use_gate_backward);
+    ltm_path_backward 50/1000: 0.05 s; use_gate_backward 31/426: 0.03 s;
   - a slip found among the singles: 1-10 ms; a gate's pair: 5-70 ms;
   - building a search (AST walk, once per body; `searcher` keeps it): 1-40 ms.
 These are reported, not asserted (a timed test would be flaky on a loaded machine).
@@ -355,6 +357,8 @@ def test_single_mutant_counts():
         *REFS.values(),
         lstm_course.cell.lstm_cell,
         lstm_course.sequence.lstm_forward,
+        lstm_course.cell.ltm_path_backward,
+        lstm_course.cell.use_gate_backward,
         lstm_course.cell.lstm_cell_backward,
     ):
         def_line, body = split(fn)
@@ -430,6 +434,15 @@ def test_fast_functions_agree_with_real_ones():
         ),
         (lstm_course.sequence.lstm_forward, cell.forward_cases(rng)[0]),
         (lstm_course.cell.lstm_cell_backward, backward.backward_cases(rng, shapes=SHAPES[:1])[0]),
+        (
+            lstm_course.cell.lstm_cell_backward,
+            backward.backward_cases(rng, variant="standard", shapes=SHAPES[:1])[0],
+        ),
+        (lstm_course.cell.ltm_path_backward, backward.ltm_path_cases(rng, shapes=SHAPES[:1])[0]),
+        (
+            lstm_course.cell.use_gate_backward,
+            backward.use_gate_backward_cases(rng, shapes=SHAPES[:1])[0],
+        ),
         (lstm_course.pytorch_layout.params_from_pytorch, pytorch_mapping.pytorch_cases(rng)[0]),
         (lstm_course.gates.use_gate, cases_for("use_gate")[0]),
     ]
@@ -472,16 +485,16 @@ def _nested_equal(a, b):
 
 
 def test_backward_single_slip():
-    """The biggest body: a slip in the chain rule is found (dict output, a loop, a branch)."""
-    ref = lstm_course.cell.lstm_cell_backward
+    """A slip in the chain rule along the long-term memory is found (dict output)."""
+    ref = lstm_course.cell.ltm_path_backward
     def_line, body = split(ref)
-    assert 'grads["ltm"] = dkept * f' in body
+    assert "dltm_prev = dkept * f" in body
     wrong = build(
         def_line,
-        body.replace('grads["ltm"] = dkept * f', 'grads["ltm"] = dkept * (1 - f)'),
+        body.replace("dltm_prev = dkept * f", "dltm_prev = dkept * (1 - f)"),
         source_namespace(),
     )
-    cases = backward.backward_cases(np.random.default_rng(5), shapes=SHAPES)
+    cases = backward.ltm_path_cases(np.random.default_rng(5), shapes=SHAPES)
     outs = [wrong(**c) for c in cases]
 
     def matches(f):
@@ -494,7 +507,31 @@ def test_backward_single_slip():
         matches, lambda f: all(np.allclose(f(**cases[0])[k], outs[0][k]) for k in outs[0])
     )
     assert found is not None and found.kind == ("one_minus",), s.stats
-    assert "(1 - f)" in found.what[0] and 'grads["ltm"] = dkept * f' in found.what[0]
+    assert "(1 - f)" in found.what[0] and "dltm_prev = dkept * f" in found.what[0]
+
+
+def test_assembly_single_slip():
+    """The biggest body (a loop, a branch, calls of the two steps): arguments swapped in the
+    call of ltm_path_backward are found and named."""
+    ref = lstm_course.cell.lstm_cell_backward
+    def_line, body = split(ref)
+    call = 'ltm_path_backward(dltm_total, dkept_use, cache["ltm"], f, N, i)'
+    assert call in body
+    wrong = build(
+        def_line, body.replace(call, call.replace("f, N, i)", "f, i, N)")), source_namespace()
+    )
+    cases = backward.backward_cases(np.random.default_rng(5), shapes=SHAPES)
+    outs = [wrong(**c) for c in cases]
+
+    def matches(f):
+        return all(
+            all(np.allclose(f(**c)[k], o[k]) for k in o) for c, o in zip(cases, outs, strict=True)
+        )
+
+    s = MutantSearch(def_line, body, source_namespace())
+    found = s.explain(matches)
+    assert found is not None and found.kind == ("args_swapped",), s.stats
+    assert "ltm_path_backward" in found.what[0]
 
 
 def test_pair_cap_is_respected():

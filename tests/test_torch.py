@@ -11,7 +11,7 @@ from lstm_course import init_params, lstm_forward
 from lstm_course.pytorch_layout import params_from_pytorch, pytorch_from_params
 
 torch = pytest.importorskip("torch")
-from lstm_course.torch import GateLSTM, from_torch, to_torch  # noqa: E402
+from lstm_course.torch import GateLSTM, from_torch, to_torch, torch_names  # noqa: E402
 
 nn = torch.nn
 SHAPES = [(1, 1, 1, 1), (2, 5, 3, 4), (4, 7, 6, 2), (3, 2, 1, 9)]  # (B, T, D, H)
@@ -207,3 +207,52 @@ def test_gate_lstm_on_cuda(variant):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
     lstm = to_torch(p.with_variant("standard"), device="cuda")
     assert from_torch(lstm).W_n.shape == (7, 4)
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_stacked_nn_lstm_layer_by_layer(batch_first):
+    """A stacked nn.LSTM is the NumPy cell run layer by layer: layer k's `_l{k}` arrays through
+    from_torch(lstm, layer=k), layer k+1's Events = layer k's stms (float64, 1e-10)."""
+    B, T, D, H, L = 3, 5, 2, 4, 3
+    lstm = _lstm(D, H, seed=7, num_layers=L, batch_first=batch_first)
+    with torch.no_grad():
+        for k in range(L):
+            getattr(lstm, f"bias_hh_l{k}").uniform_(-1, 1)  # both biases of every layer matter
+    assert [n for n, _ in lstm.named_parameters()] == [n for k in range(L) for n in torch_names(k)]
+    assert lstm.weight_ih_l0.shape == (4 * H, D) and lstm.weight_ih_l1.shape == (4 * H, H)
+    rng = np.random.default_rng(8)
+    x, h0, c0 = (
+        rng.standard_normal((B, T, D)),
+        rng.standard_normal((L, B, H)),
+        rng.standard_normal((L, B, H)),
+    )
+    xt = torch.from_numpy(x if batch_first else x.transpose(1, 0, 2).copy())
+    with torch.no_grad():
+        y, (hT, cT) = lstm(xt, (torch.from_numpy(h0), torch.from_numpy(c0)))
+    y = y.numpy() if batch_first else y.numpy().transpose(1, 0, 2)
+    layer_input = x
+    for k in range(L):
+        p = from_torch(lstm, layer=k)
+        assert p.input_size == (D if k == 0 else H) and p.variant == "standard"
+        layer_input, (stm_T, ltm_T) = lstm_forward(layer_input, p, h0[k], c0[k], variant="standard")
+        np.testing.assert_allclose(stm_T, hT[k].numpy(), rtol=0, atol=1e-10)
+        np.testing.assert_allclose(ltm_T, cT[k].numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(layer_input, y, rtol=0, atol=1e-10)
+
+
+def test_from_torch_layer_argument():
+    stacked = _lstm(3, 4, seed=1, num_layers=2)
+    with pytest.raises(ValueError, match=r"num_layers=2: pass layer=0\.\.1"):
+        from_torch(stacked)
+    for bad in (2, -1, 1.0, True):
+        with pytest.raises(ValueError, match="layer must be an integer from 0 to 1"):
+            from_torch(stacked, layer=bad)
+    arrays = [getattr(stacked, n).detach().numpy() for n in torch_names(1)]
+    assert torch_names(1) == ("weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1")
+    for name, arr in params_from_pytorch(*arrays).items():
+        np.testing.assert_array_equal(from_torch(stacked, layer=1).as_dict()[name], arr)
+    single = _lstm(3, 4, seed=2)
+    for name, arr in from_torch(single).items():
+        np.testing.assert_array_equal(from_torch(single, layer=0).as_dict()[name], arr)
+    with pytest.raises(ValueError, match="from 0 to 0"):
+        from_torch(single, layer=1)

@@ -73,6 +73,12 @@ def case_shape(kwargs: dict) -> dict:
         elif "cache" in kwargs:
             B, H = np.shape(kwargs["dstm"])
             out = dict(B=B, H=H, D=np.shape(kwargs["cache"]["x"])[1] - H)
+        elif "dkept_use" in kwargs:  # ltm_path_backward: dltm (B, H)
+            B, H = np.shape(kwargs["dltm"])
+            out = dict(B=B, H=H)
+        elif "dstm" in kwargs and "kept" in kwargs:  # use_gate_backward: dstm (B, H)
+            B, H = np.shape(kwargs["dstm"])
+            out = dict(B=B, H=H)
         elif "weight_ih" in kwargs:
             H4, D = np.shape(kwargs["weight_ih"])
             out = dict(H=H4 // 4, D=D)
@@ -107,7 +113,15 @@ def is_large(kwargs: dict) -> bool:
             return True
         elif key == "forget_out" and big(value, 10.0):
             return True
+        elif key in ("f", "i", "V") and _saturated(value):  # gate outputs of a saturated step
+            return True
     return False
+
+
+def _saturated(a) -> bool:
+    """Whether a sigmoid gate's output reached exactly 0 or 1 somewhere (|pre-activation| > ~37:
+    only the large case's weights get there)."""
+    return isinstance(a, np.ndarray) and a.size > 0 and bool(((a == 0) | (a == 1)).any())
 
 
 def describe(kwargs: dict) -> str:

@@ -75,7 +75,7 @@ _GROUPS = (
         {"stm", "ltm", "event", "x", "forget_out", "learn_out", "kept", "new_stm", "new_ltm"}
     ),
     frozenset({"N_t", "i_t", "f_t", "U_t", "V_t", "N", "i", "f", "U", "V"}),
-    frozenset({"dstm", "dltm", "dnew_ltm", "dkept"}),
+    frozenset({"dstm", "dltm", "dnew_ltm", "dkept", "dkept_use", "dltm_total", "dltm_prev"}),
     frozenset({"dN", "di", "df", "dV", "da_u"}),
     frozenset({"stm0", "ltm0"}),
 )
