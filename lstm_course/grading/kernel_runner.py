@@ -451,17 +451,36 @@ class Kernel:
         except Exception:  # noqa: BLE001
             return False
 
-    def interrupt(self):
+    def interrupt(self) -> str | None:
+        """Interrupt the running request. Returns the id of the control message when the
+        kernel was asked to interrupt itself (sandboxed: its pid is in another namespace)."""
         try:
             if self.sandbox is not None:  # the kernel's pid is in another namespace: ask it
                 msg = self.kc.session.msg("interrupt_request", content={})
                 self.kc.control_channel.send(msg)
+                return msg["header"]["msg_id"]
             elif self.forkserver is not None:
                 os.kill(self._pid, signal.SIGINT)
             else:
                 self.km.interrupt_kernel()
         except Exception:  # noqa: BLE001
             pass
+        return None
+
+    def _interrupt_done(self, control_id: str | None, deadline: float) -> bool:
+        """Whether the kernel has answered the interrupt request (it signals itself before it
+        answers). Until then the SIGINT may still be on its way and could land in the NEXT
+        request, e.g. when the interrupted cell finished by itself meanwhile."""
+        if control_id is None:
+            return True
+        while time.monotonic() < deadline:
+            try:
+                reply = self.kc.control_channel.get_msg(timeout=0.1)
+            except Exception:  # noqa: BLE001 - queue.Empty: nothing yet
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == control_id:
+                return True
+        return False
 
     def restart(self) -> bool:
         """A new kernel process in place of this one (fresh namespace). False if it fails."""
@@ -596,9 +615,14 @@ class Kernel:
         """Interrupt; if the kernel does not become idle soon, kill it and start a new one.
 
         Returns True when the kernel was replaced (its namespace is gone)."""
-        self.interrupt()
-        res = self._wait(msg_id, time.monotonic() + INTERRUPT_GRACE)
-        if res.status in ("timeout", "crashed", "output-limit") or res.died:
+        control_id = self.interrupt()
+        deadline = time.monotonic() + INTERRUPT_GRACE
+        res = self._wait(msg_id, deadline)
+        if (
+            res.status in ("timeout", "crashed", "output-limit")
+            or res.died
+            or not self._interrupt_done(control_id, deadline + INTERRUPT_GRACE)
+        ):
             self.restart()
             return True
         return False
