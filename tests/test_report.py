@@ -482,3 +482,37 @@ def test_export_bad_roster_is_one_line(gradebook, tmp_path, capsys):
             main(["export", str(gradebook), "--out", str(tmp_path / "c.csv"), *argv])
         err = capsys.readouterr().err
         assert exc.value.code == 2 and words in err and len(err.strip().splitlines()) == 1
+
+
+def test_limits_and_stopped_cells_are_listed_with_their_submissions():
+    """Sandbox limits and cells that were stopped or never ran (the `cell_problems` column)
+    are listed with the submissions they happened to, in both twins of the report."""
+
+    def row(sub, status, cells=""):
+        return {
+            "submission": sub,
+            "notebook": "01_learn_gate",
+            "exercise": "learn_gate",
+            "points": "0",
+            "max_points": "1",
+            "status": status,
+            "message": "m",
+            "student": sub.split("/")[0],
+            "assignment": "01_learn_gate",
+            "cell_problems": cells,
+        }
+
+    rows = [
+        row("ann/01_learn_gate.ipynb", "memory-limit"),
+        row("bob/01_learn_gate.ipynb", "error", "cell 2 (`import time`): stopped after 30 s"),
+        row("cat/01_learn_gate.ipynb", "passed"),
+    ]
+    stats = class_stats(rows, "gb.csv")
+    assert stats.limits == {
+        "memory-limit": ["ann/01_learn_gate.ipynb"],
+        "a cell stopped or not run": ["bob/01_learn_gate.ipynb"],
+    }
+    md, page = report_markdown(stats), report_html(stats, plots={})
+    for text in (md, page):
+        assert "memory-limit" in text and "a cell stopped or not run" in text
+        assert "bob/01_learn_gate.ipynb" in text and "cat/01_learn_gate.ipynb" not in text

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .gradebook import _num, atomic_write_text, read_gradebook
-from .notebook import STATUSES
+from .notebook import LIMIT_STATUSES, STATUSES
 
 __all__ = [
     "ClassStats",
@@ -181,6 +181,9 @@ def _student_of(r) -> str:
     return r.get("student") or r["submission"]
 
 
+CELL_PROBLEMS = "a cell stopped or not run"
+
+
 def class_stats(rows: list[dict], source: str = "") -> ClassStats:
     """Everything the report shows, computed from gradebook rows (as read from the CSV)."""
     from .lms import student_totals
@@ -247,10 +250,15 @@ def class_stats(rows: list[dict], source: str = "") -> ClassStats:
             )
         )
     limits: dict[str, list[str]] = {}
-    for status in ("timeout", "crashed", "invalid-notebook"):
+    for status in ("timeout", "crashed", *LIMIT_STATUSES, "invalid-notebook"):
         ids = sorted({r["submission"] for r in rows if r["status"] == status})
         if ids:
             limits[status] = ids
+    # a cell that was stopped or never ran, whatever the exercises' statuses (a setup cell
+    # that times out for many learners says the --timeout is too tight)
+    ids = sorted({r["submission"] for r in rows if (r.get("cell_problems") or "").strip()})
+    if ids:
+        limits[CELL_PROBLEMS] = ids
     return ClassStats(
         source=source,
         n_rows=len(rows),
@@ -356,7 +364,7 @@ def report_markdown(stats: ClassStats) -> str:
                 "",
             ]
     if stats.limits:
-        lines += ["## Time limits, crashes and invalid files", ""]
+        lines += ["## Timeouts, crashes, sandbox limits, stopped cells, invalid files", ""]
         for status, ids in stats.limits.items():
             shown = ", ".join(f"`{i}`" for i in ids[:LIST_IDS])
             extra = f" and {len(ids) - LIST_IDS} more" if len(ids) > LIST_IDS else ""
@@ -617,7 +625,7 @@ def report_html(stats: ClassStats, plots: dict[str, str] | None = None) -> str:
                 f"<p>and {len(more)} other diagnosis(es), {sum(d.count for d in more)} rows.</p>"
             )
     if stats.limits:
-        parts.append("<h2>Time limits, crashes and invalid files</h2><ul>")
+        parts.append("<h2>Timeouts, crashes, sandbox limits, stopped cells, invalid files</h2><ul>")
         for status, ids in stats.limits.items():
             shown = ", ".join(f"<code>{_h(i)}</code>" for i in ids[:LIST_IDS])
             extra = f" and {len(ids) - LIST_IDS} more" if len(ids) > LIST_IDS else ""
