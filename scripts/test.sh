@@ -57,7 +57,9 @@ LSTM_COURSE_RUN_CACHE_MODE=write run "solution notebooks (nbval, strict)" --nbva
     --nbval-sanitize-with tests/nbval_sanitize.cfg "${nbval_opts[@]}" "$@"
 LSTM_COURSE_RUN_CACHE_MODE=reuse run "student notebooks (nbval, lax)" --nbval-lax notebooks \
     "${nbval_opts[@]}" "$@"
-LSTM_COURSE_RUN_CACHE_MODE=reuse run "browser tests" tests -m browser -rs -p no:cacheprovider "$@"
+# Two workers, each with its own JupyterLab server, Chromium and ports (tests/browser/conftest.py).
+LSTM_COURSE_RUN_CACHE_MODE=reuse run "browser tests" tests/browser -m browser -n 2 -rs \
+    -p no:cacheprovider "$@"
 
 echo
 echo "test.sh: run cache (lstm_course/run_cache.py; write: computed by the strict run, hit: replayed)"
