@@ -20,6 +20,8 @@ import time
 
 import numpy as np
 
+from .run_cache import cached
+
 __all__ = [
     "BASELINE_MSE",
     "adding_data",
@@ -135,6 +137,7 @@ def evaluate(model, events, targets) -> float:
         return float(torch.mean((pred - torch.as_tensor(targets, dtype=torch.float32)) ** 2))
 
 
+@cached(volatile=("time_limit",))  # off unless the test suite turns it on (run_cache.py)
 def train_adding(
     model,
     steps: int = 500,

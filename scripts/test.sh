@@ -2,15 +2,29 @@
 # Runs the whole test suite: sets up .venv if needed (and, when run as root, Debian's
 # bubblewrap for the grader's sandbox (setup.sh) and chromium for the browser tests), then unit tests, nbval on the solutions (strict output comparison),
 # nbval on the student notebooks (lax: they must run without errors), and the browser tests.
-# Extra arguments go to every pytest run (e.g. -x).
+# Extra arguments go to every pytest run (e.g. -x). Every step runs; the failures are listed at
+# the end, after a table of each step's wall time.
+#
+# Run cache (lstm_course/run_cache.py): the notebooks' expensive training runs are computed once.
+# The strict nbval run on solutions/ computes them for real and WRITES them (it never reads: it
+# is the run whose outputs are compared); the lax nbval run and the browser tests REUSE them (a
+# miss computes for real). The folder is a fresh temporary one, removed at the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh || exit 1
+times=()  # "seconds|step"
+timed() {  # timed NAME COMMAND...: run it, record its wall time; returns its status
+    local name="$1" t0=$SECONDS rc=0
+    shift
+    "$@" || rc=$?
+    times+=("$((SECONDS - t0))|$name")
+    return $rc
+}
+timed "setup (.venv, bubblewrap)" bash scripts/setup.sh || exit 1
 # One BLAS/OpenMP thread per process: the suite runs two processes on two cores, and
 # oversubscribed torch threads slow training 10-50x (measured: 140 s vs 3 s).
 export PATH="$PWD/.venv/bin:$PATH" MPLBACKEND=Agg PYTHONHASHSEED=0 OMP_NUM_THREADS=1
 
-if ! command -v chromium >/dev/null 2>&1; then
+install_chromium() {
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup: installing Debian's chromium for the browser tests"
         { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
@@ -21,21 +35,47 @@ if ! command -v chromium >/dev/null 2>&1; then
         echo "setup: chromium is not installed and this is not root: the browser tests will be" \
              "SKIPPED (install it with: sudo apt-get install chromium)" >&2
     fi
+}
+if ! command -v chromium >/dev/null 2>&1; then
+    timed "setup (chromium)" install_chromium
 fi
+
+unset LSTM_COURSE_RUN_CACHE LSTM_COURSE_RUN_CACHE_MODE  # the unit tests run without it
+run_cache="$(mktemp -d "${TMPDIR:-/tmp}/lstm-course-run-cache.XXXXXX")"
+trap 'rm -rf "$run_cache"' EXIT
 
 failed=()
 run() {  # run NAME PYTEST-ARGS...
     local name="$1"; shift
     echo; echo "=== $name"
-    python -m pytest "$@" || failed+=("$name")
+    timed "$name" python -m pytest "$@" || failed+=("$name")
 }
 nbval_opts=(--nbval-current-env --nbval-cell-timeout=300 -n 2 --dist loadscope -p no:cacheprovider)
 run "unit tests" tests -n 2 -m "not browser" -p no:cacheprovider "$@"
-run "solution notebooks (nbval, strict)" --nbval solutions \
+export LSTM_COURSE_RUN_CACHE="$run_cache"
+LSTM_COURSE_RUN_CACHE_MODE=write run "solution notebooks (nbval, strict)" --nbval solutions \
     --nbval-sanitize-with tests/nbval_sanitize.cfg "${nbval_opts[@]}" "$@"
-run "student notebooks (nbval, lax)" --nbval-lax notebooks "${nbval_opts[@]}" "$@"
-run "browser tests" tests -m browser -rs -p no:cacheprovider "$@"
+LSTM_COURSE_RUN_CACHE_MODE=reuse run "student notebooks (nbval, lax)" --nbval-lax notebooks \
+    "${nbval_opts[@]}" "$@"
+# Two workers, each with its own JupyterLab server, Chromium and ports (tests/browser/conftest.py).
+LSTM_COURSE_RUN_CACHE_MODE=reuse run "browser tests" tests/browser -m browser -n 2 -rs \
+    -p no:cacheprovider "$@"
 
+echo
+echo "test.sh: run cache (lstm_course/run_cache.py; write: computed by the strict run, hit: replayed)"
+if [ -s "$run_cache/log.tsv" ]; then
+    mkdir -p test-artifacts && cp "$run_cache/log.tsv" test-artifacts/run-cache-log.tsv
+    cut -f1,2 "$run_cache/log.tsv" | sort | uniq -c | sed 's/^/    /'
+else
+    echo "    (no cached function was called)"
+fi
+echo "test.sh: wall time per step (s)"
+total=0
+for t in "${times[@]}"; do
+    printf '    %6d  %s\n' "${t%%|*}" "${t#*|}"
+    total=$((total + ${t%%|*}))
+done
+printf '    %6d  %s\n' "$total" "total"
 echo
 if [ ${#failed[@]} -eq 0 ]; then
     echo "test.sh: all suites passed"

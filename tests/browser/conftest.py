@@ -22,11 +22,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 import lab_harness  # noqa: E402
 from lab_fixtures import ARTIFACTS, NOTEBOOKS, REPO, SCREENSHOTS, write_fixtures  # noqa: E402
 
+# What each test's report says, gathered for the summary at the end. Tests put it in their
+# user_properties (as BROWSER_REPORT), which pytest-xdist carries from its workers to the process
+# that writes the summary (with `-n 2` each worker has its own server and browser).
+BROWSER_REPORT = "lstm_course_browser_report"
 _timings: dict[str, dict[str, float]] = {}
 _sliders: dict[str, str] = {}
 _plots: dict[str, list[tuple[str, str]]] = {}
 _ignored: set[str] = set()
 _stderr: set[str] = set()
+_session_timings: dict[str, dict[str, float]] = {}  # this process's server start and page load
 
 
 def in_ci() -> bool:
@@ -66,7 +71,7 @@ def lab_server(request, lab_root):
     request.addfinalizer(server.cleanup)  # stops the process group even when a test fails
     t0 = time.monotonic()
     server.start()
-    _timings["(server start)"] = {"total": time.monotonic() - t0}
+    _session_timings["(server start)"] = {"total": round(time.monotonic() - t0, 2)}
     return server
 
 
@@ -90,29 +95,57 @@ def lab_session(request, chromium, lab_server):
     session = lab_harness.LabSession(context.new_page(), lab_server)
     t0 = time.monotonic()
     session.ensure()
-    _timings["(JupyterLab page load)"] = {"total": time.monotonic() - t0}
+    _session_timings["(JupyterLab page load)"] = {"total": round(time.monotonic() - t0, 2)}
     return session
 
 
 @pytest.fixture
-def lab(lab_session, lab_server):
+def lab(request, lab_session, lab_server):
     """The session's JupyterLab; after each test every notebook is closed and kernel stopped."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    for name, t in _session_timings.items():  # reported once, with the first test that used it
+        label = f"{name} {worker}".strip()
+        request.node.user_properties.append((BROWSER_REPORT, {"name": label, "timings": t}))
+    _session_timings.clear()
     yield lab_session
     lab_session.close_all()
     lab_server.shutdown_kernels(wait=False)
 
 
 @pytest.fixture
-def record_timings():
+def record_timings(request):
     def record(name: str, report) -> None:
-        _timings[name] = {k: round(v, 2) for k, v in report.timings.items()}
-        _sliders[name] = "; ".join(report.sliders_moved) or report.slider_moved or "-"
-        _plots[name] = report.plots
-        _ignored.update(report.ignored_console)
-        for text in report.stderr:
-            _stderr.add(f"{name}: {text[:200]!r}")
+        request.node.user_properties.append(
+            (
+                BROWSER_REPORT,
+                {
+                    "name": name,
+                    "timings": {k: round(v, 2) for k, v in report.timings.items()},
+                    "sliders": "; ".join(report.sliders_moved) or report.slider_moved or "-",
+                    "plots": [list(p) for p in report.plots],
+                    "ignored": list(report.ignored_console),
+                    "stderr": [f"{name}: {text[:200]!r}" for text in report.stderr],
+                },
+            )
+        )
 
     return record
+
+
+def pytest_runtest_logreport(report):
+    """Gather the BROWSER_REPORTs (in the main process, also when the tests ran in workers)."""
+    if report.when != "teardown":  # the last report of a test carries all its properties
+        return
+    for key, value in report.user_properties:
+        if key != BROWSER_REPORT:
+            continue
+        name = value["name"]
+        _timings[name] = value["timings"]
+        if "sliders" in value:
+            _sliders[name] = value["sliders"]
+            _plots[name] = [tuple(p) for p in value["plots"]]
+            _ignored.update(value["ignored"])
+            _stderr.update(value["stderr"])
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -542,6 +542,15 @@ JS_OUTPUT_SIGNATURE = """
 }
 """
 
+# Resolves after the browser has drawn two more frames (what a resize or a new output laid out),
+# or after 1 s if it draws none (a page in the background gets no frames).
+JS_NEXT_FRAMES = """
+() => new Promise(r => {
+  requestAnimationFrame(() => requestAnimationFrame(() => r(true)));
+  setTimeout(() => r(false), 1000);
+})
+"""
+
 # Mark every cell's node with its index (a CSS handle on one cell: [data-lstm-cell="3"]).
 JS_TAG_CELLS = """
 () => {
@@ -728,7 +737,7 @@ def _kernel_idle(page) -> bool:
     )
 
 
-def _wait(predicate, timeout: float, interval: float = 0.25):
+def _wait(predicate, timeout: float, interval: float = 0.1):
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -902,7 +911,7 @@ def check_notebook(
                         "height": int(min(max(size["height"], height + 200), 15000)),
                     }
                 )
-                page.wait_for_timeout(300)
+                page.evaluate(JS_NEXT_FRAMES)  # the layout follows the new size
             page.screenshot(path=str(screenshot))
             if size:
                 page.set_viewport_size(size)
@@ -923,7 +932,7 @@ def _check(
     lab.close_all()
     log_start = server.log_size()
     page.evaluate(JS_OPEN, path)
-    page.wait_for_function(JS_OPENED, timeout=120_000, polling=250)
+    page.wait_for_function(JS_OPENED, timeout=120_000, polling=100)
     error = page.evaluate("() => window.__open.error")
     if error:
         raise RuntimeError(f"JupyterLab could not open {path}: {error}")
@@ -936,7 +945,7 @@ def _check(
     t1 = time.monotonic()
     page.evaluate(JS_RUN_ALL)
     page.wait_for_function(
-        "() => window.__runAll && window.__runAll.done", timeout=run_timeout * 1000, polling=500
+        "() => window.__runAll && window.__runAll.done", timeout=run_timeout * 1000, polling=100
     )
     _wait(lambda: _kernel_idle(page), timeout=run_timeout)
     state = page.evaluate(JS_RUN_STATE)
