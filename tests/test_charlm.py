@@ -115,9 +115,16 @@ def test_shipped_checkpoint_if_present():
     if not _data_path(CHECKPOINT).exists():
         pytest.skip("no shipped checkpoint")
     model, vocab, meta = load_checkpoint()
-    assert vocab == Vocab.from_text(load_text())
+    text = load_text()
+    assert vocab == Vocab.from_text(text)
     assert meta["eval_loss"] < 1.8
     assert _data_path(CHECKPOINT).stat().st_size < 2_000_000
+    # trained on the first 90% only: its held-out score is a real one, and the one recorded
+    assert meta["val_fraction"] == 0.1 and meta["batching"] == "carried"
+    _, val = train_val_split(vocab.encode(text), meta["val_fraction"])
+    held_out = text_loss(model, val, meta["seq_len"])
+    assert held_out == pytest.approx(meta["val_loss"], abs=2e-3)  # float16 weights when saved
+    assert held_out < 1.6
 
 
 def test_text_widgets_slider_changes_output():
