@@ -1,4 +1,5 @@
-"""Widgets for notebook 09: sampling temperature and next-character probabilities.
+"""Widgets for notebook 09: sampling temperature, next-character probabilities, and a
+cell-activation viewer (text coloured by one unit's LTM).
 
 Thin shells over lstm_course.charlm (needs torch). Each factory returns an
 ipywidgets.interactive whose .result is a dict of what was shown.
@@ -7,11 +8,18 @@ ipywidgets.interactive whose .result is a dict of what was shown.
 from __future__ import annotations
 
 import ipywidgets as W
+import numpy as np
 
-from ..charlm import next_char_probs, plot_next_char_probs, sample
-from ._common import LAYOUT, STYLE, fslider, interactive, show, subplots
+from ..charlm import (
+    activation_html,
+    feature_correlations,
+    next_char_probs,
+    plot_next_char_probs,
+    sample,
+)
+from ._common import LAYOUT, STYLE, fslider, interactive, islider, show, subplots
 
-__all__ = ["temperature_widget", "next_char_widget"]
+__all__ = ["temperature_widget", "next_char_widget", "cell_viewer_widget"]
 
 
 def temperature_widget(
@@ -66,3 +74,33 @@ def next_char_widget(
         value=prompt, description="prompt", continuous_update=False, style=STYLE, layout=LAYOUT
     )
     return interactive(update, prompt=box, temperature=fslider("temperature", 1.0, 0.1, 2.0, 0.1))
+
+
+def cell_viewer_widget(text: str, activations, unit: int = 0, features: dict | None = None):
+    """Slider: a unit of the LSTM. Shows ``text`` coloured by that unit's activation
+    (``activations`` (T, H), e.g. `charlm.cell_activations`: red positive, blue negative), and,
+    with ``features`` ({name: (T,)}, e.g. `charlm.text_features(text)`), the feature the unit's
+    activation correlates with most strongly on this text.
+    result: dict(unit, r (None without features), feature, html)."""
+    from IPython.display import HTML, display
+
+    acts = np.asarray(activations)
+    if acts.ndim != 2 or acts.shape[0] != len(text):
+        raise ValueError(f"activations has shape {acts.shape}, expected ({len(text)}, H)")
+    corr = feature_correlations(acts, features) if features else {}
+
+    def update(unit):
+        best, r = None, None
+        if corr:
+            best = max(corr, key=lambda name: abs(corr[name][unit]))
+            r = float(corr[best][unit])
+        values = acts[:, unit]
+        line = f"unit {unit}: tanh(c) from {values.min():+.2f} to {values.max():+.2f}"
+        if best is not None:
+            line += f"; strongest correlation on this text: {best!r}, r = {r:+.2f}"
+        print(line)
+        html = activation_html(text, values)
+        display(HTML(html))
+        return dict(unit=int(unit), r=r, feature=best, html=html)
+
+    return interactive(update, unit=islider("unit", unit, 0, acts.shape[1] - 1))
