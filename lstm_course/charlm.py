@@ -742,44 +742,41 @@ BATCHING_LABELS = {
 }
 
 
-def plot_batching_comparison(runs: dict, ax=None, window: int = 20, title: str | None = None):
-    """Training loss (running mean, thin) and held-out loss (one pass over the validation text,
-    dots) against the training step, for each run of `compare_batching` ({"random": run,
-    "carried": run})."""
+def plot_batching_comparison(runs: dict, axes=None, window: int = 20, zoom_from: int = 50):
+    """Two panels for the runs of `compare_batching` ({"random": run, "carried": run}):
+    left, training loss (running mean, thin) and held-out loss (one pass over the validation
+    text, dots) against the training step; right, the held-out loss alone from step
+    ``zoom_from`` on, where the runs differ by hundredths. Returns the two Axes."""
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
     from .adding import smooth  # noqa: PLC0415
     from .plotting import GATE_COLOURS  # noqa: PLC0415
 
     colours = {"random": GATE_COLOURS["stm"], "carried": GATE_COLOURS["lstm"]}
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4))
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [3, 2]})
+    ax, zoom = axes
     for name, run in runs.items():
         colour = colours.get(name, "#333333")
         label = BATCHING_LABELS.get(name, name)
-        ax.plot(
-            smooth(run["loss"], window),
-            color=colour,
-            lw=1,
-            alpha=0.6,
-            label=f"{label}: training (running mean)",
-        )
+        ax.plot(smooth(run["loss"], window), color=colour, lw=1, alpha=0.6,
+                label=f"{label}: training (running mean)")  # fmt: skip
         if "val_loss" in run:
-            ax.plot(
-                run["val_steps"],
-                run["val_loss"],
-                "o-",
-                color=colour,
-                lw=2,
-                ms=5,
-                label=f"{label}: validation",
-            )
+            steps, val = np.asarray(run["val_steps"]), np.asarray(run["val_loss"])
+            ax.plot(steps, val, "o-", color=colour, lw=2, ms=5, label=f"{label}: held-out")
+            keep = steps >= zoom_from
+            zoom.plot(steps[keep], val[keep], "o-", color=colour, lw=2, ms=5, label=label)
     ax.set_xlabel("training step (one batch each)")
     ax.set_ylabel("cross-entropy (nats per character)")
-    ax.set_title(title or "Two ways to cut batches: training and held-out loss")
-    ax.grid(True, alpha=0.3)
+    ax.set_title("Training and held-out loss")
     ax.legend(loc="upper right", fontsize=8)
-    return ax
+    zoom.set_xlabel("training step")
+    zoom.set_ylabel("held-out cross-entropy (one pass)")
+    zoom.set_title(f"Held-out loss, from step {zoom_from} on")
+    zoom.legend(loc="upper right", fontsize=8)
+    for a in axes:
+        a.grid(True, alpha=0.3)
+    return axes
 
 
 def activation_html(text: str, values, levels: int = 10) -> str:

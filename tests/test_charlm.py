@@ -385,8 +385,11 @@ def test_cell_viewer_widget_slider_picks_the_unit():
     assert type(w.children[0]).__name__ == "IntSlider"  # the first control: the browser moves it
     first = w.result
     assert first["unit"] == 0 and "<span" not in first["html"]  # all zero: nothing coloured
+    view = w.children[-1]  # the coloured text: an HTML widget, drawn on creation
+    assert type(view).__name__ == "HTML" and first["html"] in view.value
     w.children[0].value = 1
     assert w.result["unit"] == 1 and w.result["html"] != first["html"]
+    assert w.result["html"] in view.value and "unit 1:" in view.value
     assert w.result["feature"] == "inside quotes" and w.result["r"] == pytest.approx(1.0)
     plain = cell_viewer_widget(text, acts, unit=2)
     assert plain.result["r"] is None and plain.children[0].max == 2

@@ -81,13 +81,20 @@ def cell_viewer_widget(text: str, activations, unit: int = 0, features: dict | N
     (``activations`` (T, H), e.g. `charlm.cell_activations`: red positive, blue negative), and,
     with ``features`` ({name: (T,)}, e.g. `charlm.text_features(text)`), the feature the unit's
     activation correlates with most strongly on this text.
-    result: dict(unit, r (None without features), feature, html)."""
-    from IPython.display import HTML, display
+    result: dict(unit, r (None without features), feature, line, html).
+
+    The coloured text is the value of an `ipywidgets.HTML` below the slider, not output
+    displayed in the interactive's Output widget: a notebook executed by nbclient (`lstm-course
+    execute`, nbval) sent every output captured by an Output widget back to the kernel as a
+    comm message, and with this view's large HTML the cell's execution then hung (3 runs in 5
+    here; nbclient issue #312). Nothing is printed or displayed in the Output widget."""
+    import html as html_lib
 
     acts = np.asarray(activations)
     if acts.ndim != 2 or acts.shape[0] != len(text):
         raise ValueError(f"activations has shape {acts.shape}, expected ({len(text)}, H)")
     corr = feature_correlations(acts, features) if features else {}
+    view = W.HTML()
 
     def update(unit):
         best, r = None, None
@@ -98,9 +105,13 @@ def cell_viewer_widget(text: str, activations, unit: int = 0, features: dict | N
         line = f"unit {unit}: tanh(c) from {values.min():+.2f} to {values.max():+.2f}"
         if best is not None:
             line += f"; strongest correlation on this text: {best!r}, r = {r:+.2f}"
-        print(line)
         html = activation_html(text, values)
-        display(HTML(html))
-        return dict(unit=int(unit), r=r, feature=best, html=html)
+        view.value = (
+            f'<div style="font-family:monospace;margin-bottom:0.5em">{html_lib.escape(line)}'
+            "</div>" + html
+        )
+        return dict(unit=int(unit), r=r, feature=best, line=line, html=html)
 
-    return interactive(update, unit=islider("unit", unit, 0, acts.shape[1] - 1))
+    w = interactive(update, unit=islider("unit", unit, 0, acts.shape[1] - 1))
+    w.children = (*w.children, view)
+    return w
