@@ -3,6 +3,7 @@
     python tools/stress_execute.py                          # every solution, 20x per executor
     python tools/stress_execute.py solutions/08_*.ipynb -n 5 --executors nbclient
     python tools/stress_execute.py --limit 300 --out stress.csv
+    python tools/stress_execute.py --synthetic 300 --load 4 -n 20 --executors nbclient --limit 120
 
 Executors (each run in a fresh subprocess, with a wall-clock limit):
 
@@ -11,9 +12,23 @@ Executors (each run in a fresh subprocess, with a wall-clock limit):
 * ``jupyter``   - ``jupyter execute NOTEBOOK`` (nbclient behind the command line);
 * ``nbval``     - ``pytest --nbval-lax NOTEBOOK`` with the suite's options.
 
-A run that passes its limit is killed with its process group and reported as a HANG, with the
-notebook, the executor and the last cell that started (from the kernel's message log when
-available). Each row of --out is: executor, notebook, run, status (ok/failed/hang), seconds.
+A run that passes its limit is reported as a HANG, with the notebook, the executor and, for
+``nbclient``, the last cell sent to the kernel (the client prints ``[stress] cell N sent`` and
+``[stress] cell N done`` to its stderr). Before the run is killed with its process group, every
+Python process of that group (the client and its kernel) is dumped with ``py-spy dump`` when
+py-spy is installed (``pip install py-spy``; it needs ptrace, e.g. root or
+``kernel.yama.ptrace_scope=0``): the dumps go to --dump-dir and their heads are printed. A
+kernel whose every thread sits in ``select``/``epoll`` with the client in ``get_msg`` is the
+"idle kernel, client waiting forever" hang of the project's issue 12.
+
+Reproducing that hang cheaply: it needs many request/reply round trips while the CPU is
+overloaded, so a synthetic notebook of hundreds of tiny cells (``--synthetic N``: assignments,
+prints, ``display`` calls and expressions, written to a temporary folder) run under CPU load
+(``--load K``: K busy-loop processes started for the whole stress and killed at its end) is
+much cheaper than the course's notebooks. See "Notebook execution hangs" in docs/contributing.md
+for what was measured with it.
+
+Each row of --out is: executor, notebook, run, status (ok/failed/hang), seconds.
 The process prints a summary per executor and notebook and exits 1 when anything hung.
 """
 
@@ -22,9 +37,11 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,9 +51,13 @@ EXECUTORS = ("nbclient", "jupyter", "nbval")
 NBCLIENT = """
 import sys, nbformat
 from nbclient import NotebookClient
+def sent(cell, cell_index, **kw):
+    print(f"[stress] cell {cell_index} sent", file=sys.stderr, flush=True)
+def done(cell, cell_index, **kw):
+    print(f"[stress] cell {cell_index} done", file=sys.stderr, flush=True)
 nb = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(nb, kernel_name="python3", timeout=600,
-               resources={"metadata": {"path": sys.argv[2]}}).execute()
+NotebookClient(nb, kernel_name="python3", timeout=600, on_cell_complete=sent,
+               on_cell_executed=done, resources={"metadata": {"path": sys.argv[2]}}).execute()
 """
 
 
@@ -62,26 +83,157 @@ def command(executor: str, notebook: Path) -> list[str]:
     raise ValueError(executor)
 
 
-def run_once(executor: str, notebook: Path, limit: float) -> tuple[str, float, str]:
+def synthetic_notebook(cells: int, folder: Path) -> Path:
+    """A notebook of `cells` tiny cells: many shell round trips, some IOPub output each."""
+    import nbformat
+
+    sources = ["import sys\nfrom IPython.display import HTML, display"]
+    for i in range(cells):
+        sources.append(
+            (
+                f"x = {i}",
+                f"print('line', {i})",
+                f"display(HTML('<b>{i}</b>'))",
+                f"{i} * 2",
+                f"print({i}, file=sys.stderr)",
+            )[i % 5]
+        )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = folder / f"synthetic_{cells}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def start_load(k: int) -> list[subprocess.Popen]:
+    """K busy-loop processes (one process group each), to overload the CPUs."""
+    return [
+        subprocess.Popen(
+            [sys.executable, "-c", "while True: pass"],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for _ in range(k)
+    ]
+
+
+def stop_load(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+
+
+def process_tree(root: int) -> list[tuple[int, str]]:
+    """(pid, command line) of `root` and all its descendants (Linux /proc).
+
+    By parent, not by process group: jupyter_client starts each kernel in a session of its own.
+    """
+    parent, cmdline = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            # the fields after the parenthesised command: state ppid ...
+            parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            cmdline[int(entry.name)] = cmd.decode(errors="replace").strip()
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        if pid in cmdline:
+            tree.append((pid, cmdline[pid]))
+        todo += [child for child, ppid in parent.items() if ppid == pid]
+    return sorted(tree)
+
+
+def kill_tree(tree: list[tuple[int, str]]) -> None:
+    for pid, _ in tree:
+        for kill in (lambda: os.killpg(os.getpgid(pid), signal.SIGKILL), lambda: os.kill(pid, 9)):
+            try:
+                kill()
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def py_spy() -> str | None:
+    here = Path(sys.executable).parent / "py-spy"
+    return str(here) if here.exists() else shutil.which("py-spy")
+
+
+def dump_stacks(tree: list[tuple[int, str]], dump_dir: Path, label: str) -> str:
+    """py-spy dump of every Python process of a hung run; returns a summary."""
+    spy = py_spy()
+    lines = []
+    for pid, cmd in tree:
+        if "python" not in cmd:
+            continue
+        role = "kernel" if "ipykernel" in cmd else "client"
+        lines.append(f"--- {role} pid {pid}: {cmd.splitlines()[0][:160]}")
+        if spy is None:
+            lines.append("(py-spy not installed: pip install py-spy)")
+            continue
+        try:
+            res = subprocess.run(
+                [spy, "dump", "--locals", "--pid", str(pid)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            text = res.stdout + res.stderr
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            text = f"py-spy failed: {exc}"
+        path = dump_dir / f"{label}-{role}-{pid}.txt"
+        path.write_text(f"{cmd}\n\n{text}")
+        lines.append(f"(full dump, with locals: {path})")
+        # printed: the threads and their frames, without the arguments and locals
+        lines += [ln for ln in text.splitlines() if not ln.startswith(" " * 8)]
+    return "\n".join(lines)
+
+
+def run_once(
+    executor: str, notebook: Path, limit: float, dump_dir: Path | None, label: str
+) -> tuple[str, float, str]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
     t0 = time.monotonic()
-    proc = subprocess.Popen(
-        command(executor, notebook),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # the kernels too: one process group to kill on a hang
-    )
-    try:
-        out, _ = proc.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        return "hang", time.monotonic() - t0, (out or "")[-2000:]
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(
+            command(executor, notebook),
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its own group: pytest-xdist workers, jupyter subprocesses
+        )
+        try:
+            proc.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            seconds = time.monotonic() - t0
+            tree = process_tree(proc.pid)
+            stacks = dump_stacks(tree, dump_dir, label) if dump_dir else ""
+            kill_tree(tree)
+            proc.wait()
+            log.seek(0)
+            out = log.read()
+            sent = [ln for ln in out.splitlines() if ln.startswith("[stress] cell")]
+            where = f"last: {sent[-1]}\n" if sent else ""
+            return "hang", seconds, f"{where}{out[-2000:]}\n{stacks}"
+        except BaseException:  # SIGTERM, Ctrl-C: take the run's client and kernel along
+            kill_tree(process_tree(proc.pid))
+            raise
+        seconds = time.monotonic() - t0
+        log.seek(0)
+        out = log.read()
     status = "ok" if proc.returncode == 0 else "failed"
-    return status, time.monotonic() - t0, (out or "")[-2000:] if status != "ok" else ""
+    return status, seconds, out[-2000:] if status != "ok" else ""
 
 
 def main(argv=None) -> int:
@@ -91,32 +243,72 @@ def main(argv=None) -> int:
     p.add_argument("--executors", default=",".join(EXECUTORS))
     p.add_argument("--limit", type=float, default=300.0, help="seconds before a run is a hang")
     p.add_argument("--out", default=None, help="CSV of every run")
+    p.add_argument(
+        "--synthetic",
+        type=int,
+        default=0,
+        metavar="CELLS",
+        help="run a generated notebook of CELLS tiny cells (instead of the solutions unless "
+        "notebooks are named too)",
+    )
+    p.add_argument(
+        "--load", type=int, default=0, metavar="K", help="K busy-loop processes during the stress"
+    )
+    p.add_argument(
+        "--dump-dir",
+        default=None,
+        help="where py-spy dumps of hung runs go (default: a new temporary folder)",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="a line per run")
     args = p.parse_args(argv)
-    notebooks = [Path(n) for n in args.notebooks] or sorted((ROOT / "solutions").glob("*.ipynb"))
+    tmp = Path(tempfile.mkdtemp(prefix="stress-execute-"))
+    dump_dir = Path(args.dump_dir) if args.dump_dir else tmp
+    dump_dir.mkdir(parents=True, exist_ok=True)
+    notebooks = [Path(n) for n in args.notebooks]
+    if args.synthetic:
+        notebooks.append(synthetic_notebook(args.synthetic, tmp))
+    notebooks = notebooks or sorted((ROOT / "solutions").glob("*.ipynb"))
     executors = [e.strip() for e in args.executors.split(",") if e.strip()]
     rows, hangs = [], 0
-    print(f"{len(notebooks)} notebooks x {len(executors)} executors x {args.runs} runs", flush=True)
-    for executor in executors:
-        for nb in notebooks:
-            times = []
-            for k in range(args.runs):
-                status, seconds, tail = run_once(executor, nb.resolve(), args.limit)
-                rows.append((executor, nb.name, k, status, round(seconds, 1)))
-                times.append(seconds)
-                if status != "ok":
-                    hangs += status == "hang"
-                    print(f"  {status.upper()}: {executor} {nb.name} run {k}\n{tail}", flush=True)
-            print(
-                f"{executor:8s} {nb.name:40s} {args.runs} runs, "
-                f"{sum(r[3] == 'ok' for r in rows if r[:2] == (executor, nb.name))} ok, "
-                f"{min(times):6.1f}-{max(times):6.1f} s",
-                flush=True,
-            )
-    if args.out:
-        with open(args.out, "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(("executor", "notebook", "run", "status", "seconds"))
-            w.writerows(rows)
+    print(
+        f"{len(notebooks)} notebooks x {len(executors)} executors x {args.runs} runs"
+        f"{f', {args.load} busy loops' if args.load else ''} ({sys.executable})",
+        flush=True,
+    )
+    # SIGTERM too ends in the `finally` below: the busy loops must not outlive the stress
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    load = start_load(args.load)
+    try:
+        for executor in executors:
+            for nb in notebooks:
+                times = []
+                for k in range(args.runs):
+                    label = f"{executor}-{nb.stem}-{k}"
+                    status, seconds, tail = run_once(
+                        executor, nb.resolve(), args.limit, dump_dir, label
+                    )
+                    rows.append((executor, nb.name, k, status, round(seconds, 1)))
+                    if args.verbose:
+                        print(f"  {label}: {status} {seconds:.1f} s", flush=True)
+                    times.append(seconds)
+                    if status != "ok":
+                        hangs += status == "hang"
+                        print(
+                            f"  {status.upper()}: {executor} {nb.name} run {k}\n{tail}", flush=True
+                        )
+                print(
+                    f"{executor:8s} {nb.name:40s} {args.runs} runs, "
+                    f"{sum(r[3] == 'ok' for r in rows if r[:2] == (executor, nb.name))} ok, "
+                    f"{min(times):6.1f}-{max(times):6.1f} s",
+                    flush=True,
+                )
+    finally:
+        stop_load(load)
+        if args.out:
+            with open(args.out, "w", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(("executor", "notebook", "run", "status", "seconds"))
+                w.writerows(rows)
     print(f"{len(rows)} runs, {hangs} hang(s)")
     return 1 if hangs else 0
 
