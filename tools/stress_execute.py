@@ -83,21 +83,35 @@ def command(executor: str, notebook: Path) -> list[str]:
     raise ValueError(executor)
 
 
+SYNTHETIC_SETUP = """\
+%matplotlib inline
+import sys, threading
+import ipywidgets as W
+import matplotlib.pyplot as plt
+from IPython.display import HTML, display
+from tqdm.auto import tqdm"""
+
+# One cell each, in turn: what the course's notebooks send over the kernel's channels, tiny.
+SYNTHETIC_CELLS = (
+    "x = {i}",
+    "print('line', {i})",
+    "display(HTML('<b>{i}</b>'))",
+    "{i} * 2",
+    "print({i}, file=sys.stderr)",
+    "for _ in tqdm(range(20), desc='bar {i}', mininterval=0): pass",  # a widget, comm messages
+    "fig, ax = plt.subplots(figsize=(2, 1.5)); ax.plot([0, {i}]); plt.show()",  # a PNG
+    "display(W.IntSlider(value={i}, description='s'))",  # comm_open
+    "t = threading.Thread(target=print, args=('thread', {i})); t.start(); t.join()",
+    "y = sum(range(10_000))",
+)
+
+
 def synthetic_notebook(cells: int, folder: Path) -> Path:
-    """A notebook of `cells` tiny cells: many shell round trips, some IOPub output each."""
+    """A notebook of `cells` tiny cells: many shell round trips, each with some IOPub output."""
     import nbformat
 
-    sources = ["import sys\nfrom IPython.display import HTML, display"]
-    for i in range(cells):
-        sources.append(
-            (
-                f"x = {i}",
-                f"print('line', {i})",
-                f"display(HTML('<b>{i}</b>'))",
-                f"{i} * 2",
-                f"print({i}, file=sys.stderr)",
-            )[i % 5]
-        )
+    sources = [SYNTHETIC_SETUP]
+    sources += [SYNTHETIC_CELLS[i % len(SYNTHETIC_CELLS)].format(i=i) for i in range(cells)]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -198,12 +212,60 @@ def dump_stacks(tree: list[tuple[int, str]], dump_dir: Path, label: str) -> str:
     return "\n".join(lines)
 
 
+PROBE = """
+import sys, time
+from jupyter_client import BlockingKernelClient
+kc = BlockingKernelClient(connection_file=sys.argv[1])
+kc.load_connection_file()
+kc.start_channels()
+t0 = time.monotonic()
+kc.kernel_info()
+try:
+    reply = kc.get_shell_msg(timeout=20)
+    print(f"probe: kernel_info_reply on a NEW shell connection after {time.monotonic() - t0:.2f} s"
+          f" (status {reply['content'].get('status')})")
+except Exception as exc:
+    print(f"probe: no kernel_info_reply in 20 s on a new connection ({type(exc).__name__})")
+kc.stop_channels()
+"""
+
+
+def probe_kernels(tree: list[tuple[int, str]]) -> str:
+    """Ask each hung kernel for kernel_info on a new shell connection.
+
+    A kernel that answers it has a working shell channel; if the hung client then moves on,
+    its own request had been stuck, unread, in the kernel's shell socket until that
+    connection woke it (ipykernel#1554's symptom)."""
+    lines = []
+    for pid, cmd in tree:
+        argv = cmd.split()
+        if "ipykernel_launcher" not in cmd or "-f" not in argv:
+            continue
+        cf = argv[argv.index("-f") + 1]
+        try:
+            res = subprocess.run(
+                [sys.executable, "-c", PROBE, cf], capture_output=True, text=True, timeout=60
+            )
+            lines.append(f"kernel pid {pid}: {(res.stdout + res.stderr).strip()[-500:]}")
+        except subprocess.TimeoutExpired:
+            lines.append(f"kernel pid {pid}: probe timed out")
+    return "\n".join(lines)
+
+
 def run_once(
-    executor: str, notebook: Path, limit: float, dump_dir: Path | None, label: str
+    executor: str,
+    notebook: Path,
+    limit: float,
+    dump_dir: Path | None,
+    label: str,
+    probe_hung: bool = True,
 ) -> tuple[str, float, str]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
     t0 = time.monotonic()
-    with tempfile.TemporaryFile("w+") as log:
+    # The run writes its output to a file read back by path (a file object of its own: seeking
+    # the run's own would move the offset it writes at).
+    with tempfile.NamedTemporaryFile("w", suffix=".log") as log:
+        logfile = Path(log.name)
         proc = subprocess.Popen(
             command(executor, notebook),
             cwd=ROOT,
@@ -219,19 +281,26 @@ def run_once(
             seconds = time.monotonic() - t0
             tree = process_tree(proc.pid)
             stacks = dump_stacks(tree, dump_dir, label) if dump_dir else ""
+            before = logfile.read_text(errors="replace")
+            probe = probe_kernels(tree) if probe_hung else ""
+            if probe:
+                time.sleep(5)  # did the probe unstick the run?
+                after = logfile.read_text(errors="replace")[len(before) :]
+                probe += (
+                    f"\nafter the probe the hung run went on: {after[-600:]!r}"
+                    if after.strip()
+                    else "\nafter the probe the hung run printed nothing in 5 s"
+                )
             kill_tree(tree)
             proc.wait()
-            log.seek(0)
-            out = log.read()
-            sent = [ln for ln in out.splitlines() if ln.startswith("[stress] cell")]
+            sent = [ln for ln in before.splitlines() if ln.startswith("[stress] cell")]
             where = f"last: {sent[-1]}\n" if sent else ""
-            return "hang", seconds, f"{where}{out[-2000:]}\n{stacks}"
+            return "hang", seconds, f"{where}{before[-2000:]}\n{stacks}\n{probe}"
         except BaseException:  # SIGTERM, Ctrl-C: take the run's client and kernel along
             kill_tree(process_tree(proc.pid))
             raise
         seconds = time.monotonic() - t0
-        log.seek(0)
-        out = log.read()
+        out = logfile.read_text(errors="replace")
     status = "ok" if proc.returncode == 0 else "failed"
     return status, seconds, out[-2000:] if status != "ok" else ""
 
@@ -260,6 +329,11 @@ def main(argv=None) -> int:
         help="where py-spy dumps of hung runs go (default: a new temporary folder)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="a line per run")
+    p.add_argument(
+        "--no-probe",
+        action="store_true",
+        help="do not send a hung kernel a kernel_info_request on a new connection",
+    )
     args = p.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="stress-execute-"))
     dump_dir = Path(args.dump_dir) if args.dump_dir else tmp
@@ -285,7 +359,7 @@ def main(argv=None) -> int:
                 for k in range(args.runs):
                     label = f"{executor}-{nb.stem}-{k}"
                     status, seconds, tail = run_once(
-                        executor, nb.resolve(), args.limit, dump_dir, label
+                        executor, nb.resolve(), args.limit, dump_dir, label, not args.no_probe
                     )
                     rows.append((executor, nb.name, k, status, round(seconds, 1)))
                     if args.verbose:
