@@ -35,6 +35,7 @@ The process prints a summary per executor and notebook and exits 1 when anything
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import shutil
@@ -49,15 +50,38 @@ ROOT = Path(__file__).resolve().parents[1]
 EXECUTORS = ("nbclient", "jupyter", "nbval")
 
 NBCLIENT = """
-import sys, nbformat
+import asyncio, signal, sys, nbformat, zmq
 from nbclient import NotebookClient
+current = [None]
 def sent(cell, cell_index, **kw):
+    current[0] = cell
     print(f"[stress] cell {cell_index} sent", file=sys.stderr, flush=True)
 def done(cell, cell_index, **kw):
     print(f"[stress] cell {cell_index} done", file=sys.stderr, flush=True)
 nb = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(nb, kernel_name="python3", timeout=600, on_cell_complete=sent,
-               on_cell_executed=done, resources={"metadata": {"path": sys.argv[2]}}).execute()
+client = NotebookClient(nb, kernel_name="python3", timeout=600, on_cell_complete=sent,
+                        on_cell_executed=done, resources={"metadata": {"path": sys.argv[2]}})
+def channels():
+    kc = client.kc
+    return {n: getattr(kc, n + "_channel") for n in ("shell", "iopub", "control")} if kc else {}
+def report(*_):  # SIGUSR1: what the client waits for; touches no socket
+    lines = [f"[client] cell outputs so far: {len(current[0].outputs) if current[0] else None}"]
+    for t in asyncio.all_tasks(asyncio.get_event_loop()):
+        frames = t.get_stack(limit=1)
+        where = f"{frames[0].f_code.co_name}:{frames[0].f_lineno}" if frames else "?"
+        lines.append(f"[client] task {t.get_coro().__qualname__} at {where} done={t.done()}")
+    for n, ch in channels().items():
+        sock = ch.socket
+        lines.append(f"[client] {n}: watching state={getattr(sock, '_state', '?')} "
+                     f"recv futures={len(getattr(sock, '_recv_futures', ()))}")
+    print("\\n".join(lines), file=sys.stderr, flush=True)
+def events(*_):  # SIGUSR2: ZMQ_EVENTS of each channel (reading them may wake the socket)
+    ev = {n: ch.socket.get(zmq.EVENTS) for n, ch in channels().items()}
+    print(f"[client] ZMQ_EVENTS (1 = a message is waiting to be read): {ev}",
+          file=sys.stderr, flush=True)
+signal.signal(signal.SIGUSR1, report)
+signal.signal(signal.SIGUSR2, events)
+client.execute()
 """
 
 
@@ -212,6 +236,25 @@ def dump_stacks(tree: list[tuple[int, str]], dump_dir: Path, label: str) -> str:
     return "\n".join(lines)
 
 
+KERNEL_STATE = r"""
+import asyncio, json, threading
+ip = get_ipython(); k = ip.kernel
+d = {"execution_count": ip.execution_count,
+     "last_inputs": [s[:60] for s in ip.user_ns.get("In", [])[-3:]]}
+def stream(st):
+    return st and {"queued_sends": st._send_queue.qsize(), "watching": st._state}
+d["shell_stream"] = stream(k.shell_stream)
+m = getattr(getattr(k, "shell_channel_thread", None), "_manager", None)
+for name in ("_shell_channel_to_main", "_main_to_shell_channel"):
+    if m is not None:
+        d[name] = stream(getattr(m, name).to_stream)
+iop = k.iopub_thread
+d["iopub_pending_events"] = len(iop._events)
+d["main_loop_tasks"] = sorted(repr(t.get_coro())[:70] for t in asyncio.all_tasks())
+d["threads"] = sorted(t.name for t in threading.enumerate())
+print(json.dumps(d))
+"""
+
 PROBE = """
 import sys, time
 from jupyter_client import BlockingKernelClient
@@ -226,6 +269,23 @@ try:
           f" (status {reply['content'].get('status')})")
 except Exception as exc:
     print(f"probe: no kernel_info_reply in 20 s on a new connection ({type(exc).__name__})")
+    sys.exit()
+msg_id = kc.execute(sys.argv[2], store_history=False)
+out, deadline = [], time.monotonic() + 30
+while time.monotonic() < deadline:
+    try:
+        msg = kc.get_iopub_msg(timeout=1)
+    except Exception:
+        continue
+    if msg["parent_header"].get("msg_id") != msg_id:
+        continue
+    if msg["msg_type"] == "stream":
+        out.append(msg["content"]["text"])
+    elif msg["msg_type"] == "error":
+        out.append("\\n".join(msg["content"]["traceback"]))
+    elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+        break
+print("probe: the kernel's state, from a cell run on that connection:", "".join(out).strip())
 kc.stop_channels()
 """
 
@@ -244,12 +304,71 @@ def probe_kernels(tree: list[tuple[int, str]]) -> str:
         cf = argv[argv.index("-f") + 1]
         try:
             res = subprocess.run(
-                [sys.executable, "-c", PROBE, cf], capture_output=True, text=True, timeout=60
+                [sys.executable, "-c", PROBE, cf, KERNEL_STATE],
+                capture_output=True,
+                text=True,
+                timeout=90,
             )
             lines.append(f"kernel pid {pid}: {(res.stdout + res.stderr).strip()[-500:]}")
         except subprocess.TimeoutExpired:
             lines.append(f"kernel pid {pid}: probe timed out")
     return "\n".join(lines)
+
+
+def diagnose(executor, proc, tree, logfile: Path, dump_dir, label, probe_hung) -> str:
+    """What a hung run's client and kernel are doing, least intrusive first.
+
+    1. py-spy stacks of the client and the kernel (nothing touched);
+    2. nbclient only: SIGUSR1, the client reports its asyncio tasks and what its channels
+       wait for (no socket touched);
+    3. the kernel, on a NEW connection: kernel_info, then a cell printing its state
+       (execution count, last inputs, queued sends of its streams, IOPub events, tasks);
+       did the hung run then move on?
+    4. nbclient only: SIGUSR2, the client reads ZMQ_EVENTS of its channels (a message
+       waiting unread there = the client missed it); did the run then move on?
+    """
+
+    def log() -> str:
+        return logfile.read_text(errors="replace")
+
+    before = log()
+    parts = []
+    sent = [ln for ln in before.splitlines() if ln.startswith("[stress] cell")]
+    if sent:
+        parts.append(f"last: {sent[-1]}")
+    parts.append(before[-1500:])
+    if dump_dir:
+        parts.append(dump_stacks(tree, dump_dir, label))
+    if not probe_hung:
+        return "\n".join(parts)
+
+    def went_on(since: str, what: str, wait: float) -> str:
+        time.sleep(wait)
+        new = log()[len(since) :]
+        moved = [ln for ln in new.splitlines() if ln.startswith("[stress] cell")]
+        return (
+            f"after {what} the hung run went on: {moved}"
+            if moved
+            else f"after {what} the hung run did not move on in {wait:.0f} s"
+        )
+
+    if executor == "nbclient":
+        mark = log()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGUSR1)
+        time.sleep(2)
+        parts.append("client (SIGUSR1):\n" + log()[len(mark) :].strip())
+    mark = log()
+    parts.append(probe_kernels(tree))
+    parts.append(went_on(mark, "the probe", 15))
+    if executor == "nbclient":
+        mark = log()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGUSR2)
+        time.sleep(1)
+        parts.append("client (SIGUSR2): " + log()[len(mark) :].strip())
+        parts.append(went_on(mark, "reading ZMQ_EVENTS in the client", 10))
+    return "\n".join(parts)
 
 
 def run_once(
@@ -280,29 +399,25 @@ def run_once(
         except subprocess.TimeoutExpired:
             seconds = time.monotonic() - t0
             tree = process_tree(proc.pid)
-            stacks = dump_stacks(tree, dump_dir, label) if dump_dir else ""
-            before = logfile.read_text(errors="replace")
-            probe = probe_kernels(tree) if probe_hung else ""
-            if probe:
-                time.sleep(5)  # did the probe unstick the run?
-                after = logfile.read_text(errors="replace")[len(before) :]
-                probe += (
-                    f"\nafter the probe the hung run went on: {after[-600:]!r}"
-                    if after.strip()
-                    else "\nafter the probe the hung run printed nothing in 5 s"
-                )
+            report = diagnose(executor, proc, tree, logfile, dump_dir, label, probe_hung)
             kill_tree(tree)
             proc.wait()
-            sent = [ln for ln in before.splitlines() if ln.startswith("[stress] cell")]
-            where = f"last: {sent[-1]}\n" if sent else ""
-            return "hang", seconds, f"{where}{before[-2000:]}\n{stacks}\n{probe}"
+            return "hang", seconds, report
         except BaseException:  # SIGTERM, Ctrl-C: take the run's client and kernel along
             kill_tree(process_tree(proc.pid))
             raise
         seconds = time.monotonic() - t0
         out = logfile.read_text(errors="replace")
     status = "ok" if proc.returncode == 0 else "failed"
-    return status, seconds, out[-2000:] if status != "ok" else ""
+    if status == "ok":
+        # Finished, but did it wait on the way? (a stuck IOPub thread makes every flush wait
+        # 10 s and every cell's idle status go missing: slow runs with missing outputs)
+        signs = {s: out.count(s) for s in WARNING_SIGNS if s in out}
+        return status, seconds, ", ".join(f"{n}x {s!r}" for s, n in signs.items())
+    return status, seconds, out[-2000:]
+
+
+WARNING_SIGNS = ("Timeout waiting for IOPub output", "IOStream.flush timed out")
 
 
 def main(argv=None) -> int:
@@ -365,6 +480,8 @@ def main(argv=None) -> int:
                     if args.verbose:
                         print(f"  {label}: {status} {seconds:.1f} s", flush=True)
                     times.append(seconds)
+                    if status == "ok" and tail:
+                        print(f"  ok but: {label}: {tail}", flush=True)
                     if status != "ok":
                         hangs += status == "hang"
                         print(
