@@ -10,7 +10,8 @@ Executors (each run in a fresh subprocess, with a wall-clock limit):
 * ``nbclient``  - ``NotebookClient(nb, kernel_name="python3").execute()``, as an
   instructor's own script or ``lstm-course execute`` would;
 * ``jupyter``   - ``jupyter execute NOTEBOOK`` (nbclient behind the command line);
-* ``nbval``     - ``pytest --nbval-lax NOTEBOOK`` with the suite's options.
+* ``nbval``     - ``pytest --nbval-lax NOTEBOOK`` with the suite's options;
+* ``lstm-course`` - ``lstm-course execute`` on a copy of the notebook (not in the default set).
 
 A run that passes its limit is reported as a HANG, with the notebook, the executor and, for
 ``nbclient``, the last cell sent to the kernel (the client prints ``[stress] cell N sent`` and
@@ -85,8 +86,24 @@ client.execute()
 """
 
 
+LSTM_COURSE = """
+import os, shutil, sys
+from pathlib import Path
+from lstm_course.cli import main
+nb = Path(sys.argv[1])
+copy = nb.with_name(f".stress-{os.getpid()}-{nb.name}")  # same folder: same working dir
+shutil.copyfile(nb, copy)
+try:
+    sys.exit(main(["execute", str(copy)]))
+finally:
+    copy.unlink(missing_ok=True)
+"""
+
+
 def command(executor: str, notebook: Path) -> list[str]:
     py = sys.executable
+    if executor == "lstm-course":  # the course's CLI, on a copy (it saves the notebook)
+        return [py, "-c", LSTM_COURSE, str(notebook)]
     if executor == "nbclient":
         return [py, "-c", NBCLIENT, str(notebook), str(notebook.parent)]
     if executor == "jupyter":
@@ -127,22 +144,42 @@ SYNTHETIC_CELLS = (
     "display(W.IntSlider(value={i}, description='s'))",  # comm_open
     "t = threading.Thread(target=print, args=('thread', {i})); t.start(); t.join()",
     "y = sum(range(10_000))",
+    # an Output widget capturing a cell's output: nbclient's stand-in for the frontend's Output
+    # widget then sends a comm_msg on the shell channel for each output, while it waits there
+    # for the cell's execute_reply (what `interactive` widgets do on their first draw)
+    "o = W.Output(); display(o)\nwith o:\n    print({i}); display(HTML('<i>{i}</i>'))",
+    "display(W.interactive(lambda v: print('v =', v), v={i}))",
+)
+# --synthetic-widgets course: the Output-widget cells use the course's widget base instead
+COURSE_WIDGET_CELLS = (
+    "from lstm_course.widgets._common import interactive as course_interactive",
+    "display(course_interactive(lambda v: print('v =', v), v={i}))",
 )
 
 
-def synthetic_notebook(cells: int, folder: Path) -> Path:
-    """A notebook of `cells` tiny cells: many shell round trips, each with some IOPub output."""
+def synthetic_notebook(cells: int, folder: Path, widgets: str = "ipywidgets") -> Path:
+    """A notebook of `cells` tiny cells: many shell round trips, each with some IOPub output.
+
+    `widgets`: "ipywidgets", the Output-widget cells as above (they reproduce the hang);
+    "course", those cells through lstm_course's widget base; "none", no such cells."""
     import nbformat
 
+    kinds = list(SYNTHETIC_CELLS[:-2])
+    if widgets == "ipywidgets":
+        kinds += SYNTHETIC_CELLS[-2:]
+    elif widgets == "course":
+        kinds += COURSE_WIDGET_CELLS[1:]
     sources = [SYNTHETIC_SETUP]
-    sources += [SYNTHETIC_CELLS[i % len(SYNTHETIC_CELLS)].format(i=i) for i in range(cells)]
+    if widgets == "course":
+        sources.append(COURSE_WIDGET_CELLS[0])
+    sources += [kinds[i % len(kinds)].format(i=i) for i in range(cells)]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
-    path = folder / f"synthetic_{cells}.ipynb"
+    path = folder / f"synthetic_{cells}_{widgets}.ipynb"
     nbformat.write(nb, path)
     return path
 
@@ -309,7 +346,7 @@ def probe_kernels(tree: list[tuple[int, str]]) -> str:
                 text=True,
                 timeout=90,
             )
-            lines.append(f"kernel pid {pid}: {(res.stdout + res.stderr).strip()[-500:]}")
+            lines.append(f"kernel pid {pid}: {(res.stdout + res.stderr).strip()[-3000:]}")
         except subprocess.TimeoutExpired:
             lines.append(f"kernel pid {pid}: probe timed out")
     return "\n".join(lines)
@@ -436,6 +473,13 @@ def main(argv=None) -> int:
         "notebooks are named too)",
     )
     p.add_argument(
+        "--synthetic-widgets",
+        choices=("ipywidgets", "course", "none"),
+        default="ipywidgets",
+        help="the synthetic notebook's Output-widget cells: plain ipywidgets (they reproduce "
+        "the hang), lstm_course's widget base, or none",
+    )
+    p.add_argument(
         "--load", type=int, default=0, metavar="K", help="K busy-loop processes during the stress"
     )
     p.add_argument(
@@ -455,7 +499,7 @@ def main(argv=None) -> int:
     dump_dir.mkdir(parents=True, exist_ok=True)
     notebooks = [Path(n) for n in args.notebooks]
     if args.synthetic:
-        notebooks.append(synthetic_notebook(args.synthetic, tmp))
+        notebooks.append(synthetic_notebook(args.synthetic, tmp, args.synthetic_widgets))
     notebooks = notebooks or sorted((ROOT / "solutions").glob("*.ipynb"))
     executors = [e.strip() for e in args.executors.split(",") if e.strip()]
     rows, hangs = [], 0
