@@ -270,7 +270,7 @@ def _safe_widget_registry() -> dict:
     jupyter_client sends it raw on the asyncio socket (``Session.send`` shadows it), which can
     swallow the socket's wake-up for a reply that arrives meanwhile: the reply then sits
     unread until the cell timeout (jupyter/nbclient#312; "Notebook execution hangs" in
-    docs/contributing.md). Reading ZMQ_EVENTS through the asyncio socket after each send
+    README.md). Reading ZMQ_EVENTS through the asyncio socket after each send
     makes it look again, as pyzmq does after its own sends."""
     import zmq
     from nbclient.output_widget import OutputWidget

@@ -3,31 +3,46 @@
     python tools/stress_execute.py                          # every solution, 20x per executor
     python tools/stress_execute.py solutions/08_*.ipynb -n 5 --executors nbclient
     python tools/stress_execute.py --limit 300 --out stress.csv
-    python tools/stress_execute.py --synthetic 300 --load 4 -n 20 --executors nbclient --limit 120
+    python tools/stress_execute.py --synthetic 100 --load 2 -n 8 --executors nbclient --limit 90
 
 Executors (each run in a fresh subprocess, with a wall-clock limit):
 
 * ``nbclient``  - ``NotebookClient(nb, kernel_name="python3").execute()``, as an
-  instructor's own script or ``lstm-course execute`` would;
+  instructor's own script would;
 * ``jupyter``   - ``jupyter execute NOTEBOOK`` (nbclient behind the command line);
 * ``nbval``     - ``pytest --nbval-lax NOTEBOOK`` with the suite's options;
 * ``lstm-course`` - ``lstm-course execute`` on a copy of the notebook (not in the default set).
 
 A run that passes its limit is reported as a HANG, with the notebook, the executor and, for
 ``nbclient``, the last cell sent to the kernel (the client prints ``[stress] cell N sent`` and
-``[stress] cell N done`` to its stderr). Before the run is killed with its process group, every
-Python process of that group (the client and its kernel) is dumped with ``py-spy dump`` when
+``[stress] cell N done`` to its stderr). Before the run is killed with its process tree, every
+Python process of it (the client and its kernel) is dumped with ``py-spy dump`` when
 py-spy is installed (``pip install py-spy``; it needs ptrace, e.g. root or
 ``kernel.yama.ptrace_scope=0``): the dumps go to --dump-dir and their heads are printed. A
 kernel whose every thread sits in ``select``/``epoll`` with the client in ``get_msg`` is the
 "idle kernel, client waiting forever" hang of the project's issue 12.
 
-Reproducing that hang cheaply: it needs many request/reply round trips while the CPU is
-overloaded, so a synthetic notebook of hundreds of tiny cells (``--synthetic N``: assignments,
-prints, ``display`` calls and expressions, written to a temporary folder) run under CPU load
-(``--load K``: K busy-loop processes started for the whole stress and killed at its end) is
-much cheaper than the course's notebooks. See "Notebook execution hangs" in docs/contributing.md
-for what was measured with it.
+Reproducing that hang cheaply (issue 12; "Notebook execution hangs" in README.md):
+
+    python tools/stress_execute.py --synthetic 100 --load 2 -n 8 --executors nbclient --limit 90
+
+runs a generated notebook (``--synthetic N``: N tiny cells, written to a temporary folder:
+prints, displays, tqdm bars, inline figures, a thread's print, and Output-widget cells: a
+``W.Output`` captured with ``with o:`` and a plain ``W.interactive``) under CPU load
+(``--load K``: K busy-loop processes for the whole stress, killed at its end). The
+Output-widget cells make nbclient's Output-widget stand-in send ``comm_msg``s on the shell
+channel while it waits there for the cell's reply, which is what hangs (a few runs in ten
+hang, under ipykernel 7.4.0 and 6.31.0 alike). ``--synthetic-widgets course`` runs those cells
+through the course's widget base (the fix); ``none`` leaves them out.
+
+How a hang is diagnosed (``diagnose``), least intrusive first: py-spy stacks of the client
+and the kernel; for ``nbclient`` the client's own report of its asyncio tasks and channels
+(SIGUSR1); a cell run in the kernel on a NEW connection that prints the kernel's state
+(execution count, last inputs, sends queued in its streams, IOPub events, tasks), after
+which the tool checks whether the hung run moved on (a request stranded unread in the
+kernel's shell socket would be read then, ipykernel#1554); finally the client reads its
+channels' ZMQ_EVENTS (SIGUSR2): POLLIN on the shell channel and the run moving on right
+after is the client-side lost wake-up.
 
 Each row of --out is: executor, notebook, run, status (ok/failed/hang), seconds.
 The process prints a summary per executor and notebook and exits 1 when anything hung.

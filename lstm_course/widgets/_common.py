@@ -131,7 +131,7 @@ def _captured_outputs(call) -> tuple:
     while it waits on that channel for the cell's ``execute_reply``; jupyter_client sends it
     raw on the asyncio socket, which can swallow the socket's wake-up for the reply (jupyter/
     nbclient#312): the reply then sits unread and the client waits forever, or until its cell
-    timeout. See "Notebook execution hangs" in docs/contributing.md. Later draws (a slider
+    timeout. See "Notebook execution hangs" in README.md. Later draws (a slider
     moved in a live frontend, no headless client) keep ``with self.out:``, which is safe
     across ipykernel's threads; this capture swaps ``sys.stdout`` for the whole process, so
     it is used only on the thread that runs the cell, under the render lock.
