@@ -262,6 +262,27 @@ def cmd_release(args) -> int:
     return 0
 
 
+def _safe_widget_registry() -> dict:
+    """nbclient's widget registry, its Output-widget stand-in made safe for the shell channel.
+
+    The stand-in sends a ``comm_msg`` on the shell channel for every output a cell routes into
+    an Output widget, while nbclient waits on that channel for the cell's ``execute_reply``.
+    jupyter_client sends it raw on the asyncio socket (``Session.send`` shadows it), which can
+    swallow the socket's wake-up for a reply that arrives meanwhile: the reply then sits
+    unread until the cell timeout (jupyter/nbclient#312; "Notebook execution hangs" in
+    README.md). Reading ZMQ_EVENTS through the asyncio socket after each send
+    makes it look again, as pyzmq does after its own sends."""
+    import zmq
+    from nbclient.output_widget import OutputWidget
+
+    class ShellSafeOutputWidget(OutputWidget):
+        def _publish_msg(self, *args, **kwargs):
+            super()._publish_msg(*args, **kwargs)
+            self.kernel_client.shell_channel.socket.get(zmq.EVENTS)
+
+    return {"@jupyter-widgets/output": {"OutputModel": ShellSafeOutputWidget}}
+
+
 def cmd_execute(args) -> int:
     import nbformat
     from nbclient import NotebookClient
@@ -286,6 +307,7 @@ def cmd_execute(args) -> int:
             record_timing=False,  # no timestamps in the stored notebook: clean diffs
             resources={"metadata": {"path": str(path.parent or ".")}},
         )
+        client.widget_registry = _safe_widget_registry()  # a plain attribute, set in __init__
         try:
             client.execute()
         except CellExecutionError as exc:

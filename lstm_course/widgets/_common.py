@@ -97,6 +97,15 @@ class _OneAtATime(W.interactive):
 
         with _RENDER_LOCK:
             self.kwargs = {}
+            if not getattr(self, "_drawn", False):
+                # The first draw, in the constructor: while the cell that makes the widget runs.
+                self._drawn = True
+                for widget in self.kwargs_widgets:
+                    self.kwargs[widget._kwarg] = widget.get_interact_value()
+                self.out.outputs = _captured_outputs(
+                    lambda: setattr(self, "result", self.f(**self.kwargs))
+                )
+                return
             try:
                 with self.out:
                     if self.clear_output:
@@ -110,6 +119,42 @@ class _OneAtATime(W.interactive):
                     self.log.warning("Exception in interact callback: %s", e, exc_info=True)
                 else:
                     ip.showtraceback()
+
+
+def _captured_outputs(call) -> tuple:
+    """Run `call()`; return what it printed and displayed as Output-widget outputs.
+
+    The widget's first draw puts its outputs into the Output widget from the kernel (its
+    ``outputs`` state) instead of capturing them with ``with self.out:``. Under that capture a
+    headless client's stand-in for the Output widget (nbclient's, used by ``jupyter execute``,
+    papermill, ``NotebookClient``) sends a ``comm_msg`` on the shell channel for every output
+    while it waits on that channel for the cell's ``execute_reply``; jupyter_client sends it
+    raw on the asyncio socket, which can swallow the socket's wake-up for the reply (jupyter/
+    nbclient#312): the reply then sits unread and the client waits forever, or until its cell
+    timeout. See "Notebook execution hangs" in README.md. Later draws (a slider
+    moved in a live frontend, no headless client) keep ``with self.out:``, which is safe
+    across ipykernel's threads; this capture swaps ``sys.stdout`` for the whole process, so
+    it is used only on the thread that runs the cell, under the render lock.
+    """
+    import traceback
+
+    from IPython.utils.capture import capture_output
+
+    error = ""
+    with capture_output(stdout=True, stderr=True, display=True) as cap:
+        try:
+            call()
+        except Exception:  # noqa: BLE001 - shown in the widget, as interactive does
+            error = traceback.format_exc()
+    outputs = [
+        {"output_type": "stream", "name": name, "text": text}
+        for name, text in (("stdout", cap.stdout), ("stderr", cap.stderr + error))
+        if text
+    ]
+    outputs += [
+        {"output_type": "display_data", "data": o.data, "metadata": o.metadata} for o in cap.outputs
+    ]
+    return tuple(outputs)
 
 
 def _serialize_mathtext() -> None:
