@@ -198,6 +198,14 @@ def grade_paths(
             if bar is not None:
                 bar.update(1)
 
+        def wrap_up():
+            """Save the gradebook and close the bar: at the end, and when interrupted."""
+            book.flush()
+            if bar is not None:
+                bar.close()
+            run.rows = book.all_rows()
+            run.seconds = time.monotonic() - started
+
         if sandbox and todo:
             worker_settings["sandbox_limits"] = asdict(sandbox_limits or SandboxLimits())
         if client is not None:
@@ -212,11 +220,7 @@ def grade_paths(
                 raise
             finally:
                 client.close()
-                book.flush()
-                if bar is not None:
-                    bar.close()
-                run.rows = book.all_rows()
-                run.seconds = time.monotonic() - started
+                wrap_up()
             return run
         if sandbox and todo:
             from .sandbox import Sandbox
@@ -299,21 +303,13 @@ def grade_paths(
                 _collect_pids(w)
                 w.kill()
             workers.clear()
-            book.flush()
-            if bar is not None:
-                bar.close()
-            run.rows = book.all_rows()
-            run.seconds = time.monotonic() - started
+            wrap_up()
             raise
         finally:
             for w in workers:
                 w.close()
             sel.close()
-        book.flush()
-        if bar is not None:
-            bar.close()
-        run.rows = book.all_rows()
-        run.seconds = time.monotonic() - started
+        wrap_up()
         return run
 
     finally:
