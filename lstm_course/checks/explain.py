@@ -457,11 +457,20 @@ def _backward_text(inf, left, right, a, b, dims, function) -> str:
     if labels.get(a[-1]) != "H" or labels.get(b[-1]) != "H":
         return ""
     lt, rt = inf.text(left), inf.text(right)
+    product = " @ ".join(_axes_text(s, dims) for s in (a, b[::-1]))
     return (
-        f"\nUse the transpose of {rt}: `{lt} @ {rt}.T` is {shape_text(a, dims)} @ "
-        f"{shape_text(b[::-1], dims)} = {shape_text(_matmul(a, b[::-1]), dims)}. Going back "
-        "through `x @ W`, the gradient of x is `da @ W.T`."
+        f"\nUse the transpose of {rt}: `{lt} @ {rt}.T` is {product} = "
+        f"{_axes_text(_matmul(a, b[::-1]), dims)}. Going back through `x @ W`, the gradient "
+        "of x is `da @ W.T`."
     )
+
+
+def _axes_text(shape, dims) -> str:
+    """'(B, H+D)' when every size has one name here, else the numbers '(4, 8)'."""
+    labels = _labels(dims)
+    if shape and all(n in labels for n in shape):
+        return _sym_text(tuple(labels[n] for n in shape))
+    return repr(tuple(shape))
 
 
 def _matmul_text(inf, node, left, right, a, b, dims, function="") -> str:
@@ -1069,7 +1078,11 @@ def _object_text(inf, tree, message) -> str:
     type_name, what, attr = m.group(1), m.group(2), m.group(3)
     short = type_name.rsplit(".", 1)[-1]
     fields = _fields_of(short)
-    for node in ast.walk(tree):
+    nodes = sorted(
+        (n for n in ast.walk(tree) if hasattr(n, "col_offset")),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    for node in nodes:
         if what.startswith("is not subscriptable") and isinstance(node, ast.Subscript):
             base, used = node.value, node.slice
         elif what.startswith("is not callable") and isinstance(node, ast.Call):
