@@ -3,12 +3,13 @@ lesson's dims (B, H, D) - never NumPy's gufunc jargon or a package traceback."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 
 import numpy as np
 import pytest
 
-from lstm_course import concat, sigmoid, tanh
+from lstm_course import concat, forget_gate, sigmoid, tanh, use_gate
 from lstm_course.checks import (
     Outcome,
     check_learn_gate,
@@ -454,3 +455,53 @@ def test_dot_calls_and_python_lists():
     )
     text = explain(err, "z = [stm, event] @ W_n", SHAPES, DIMS)
     assert "`[stm, event]` is a Python list" in text and "axis=-1" in text
+
+
+# --------------------------------------------------------------------------- plain data for calls
+
+
+def _cell_with_swapped_use_weights(stm, ltm, event, params, variant="lesson"):
+    p = params
+    kept = forget_gate(ltm, stm, event, p.W_f, p.b_f)
+    return use_gate(kept, stm, event, p.W_v, p.b_v, p.W_u, p.b_u), kept
+
+
+def _getattr_weights(stm, event, W_n, b_n, W_i, b_i):
+    p = _Holder(W_n, W_i)
+    return stm @ getattr(p, "W_" + "n")
+
+
+def test_outcome_carries_the_source_and_the_callee_as_plain_data():
+    case = make_cases("lstm_cell")[0]
+    out = run_function(_cell_with_swapped_use_weights, case)
+    assert out["status"] == "raised" and out["error_callee"] == "use_gate"
+    assert out["source"].startswith("def _cell_with_swapped_use_weights(")
+    assert "return use_gate(" in out["source"] and "def _getattr_weights" not in out["source"]
+    back = Outcome.from_dict(transport.unpack(transport.pack(out, "n1"), "n1"))
+    assert back.source == out["source"] and back.error_callee == "use_gate"
+    assert Outcome.from_dict(back.to_dict()).source == back.source
+    assert run_function(lambda stm, ltm, event, params, variant: 1, case)["source"] == ""
+    msg = judge("lstm_cell", [case], [back]).message
+    assert "p.W_v as use_gate's W_u" in msg
+
+
+def test_getattr_on_a_dataclass_records_its_fields():
+    case = make_cases("learn_gate")[0]
+    out = run_function(_getattr_weights, case)
+    assert out["error_shapes"]["p.W_n"] == list(case["W_n"].shape)
+    assert out["error_shapes"]["p.W_i"] == list(case["W_i"].shape)
+
+
+def test_shipped_outcome_source_records_the_callee():
+    from lstm_course.checks import outcome
+
+    ns = {"__name__": "_shipped"}
+    exec(compile(inspect.getsource(outcome), "<lstm_course grader outcome>", "exec"), ns)
+    out = ns["run_function"](_cell_with_swapped_use_weights, make_cases("lstm_cell")[0])
+    assert out["error_callee"] == "use_gate" and out["source"].startswith("def ")
+
+
+@dataclasses.dataclass
+class _Holder:
+    W_n: np.ndarray
+    W_i: np.ndarray

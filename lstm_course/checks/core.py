@@ -21,7 +21,7 @@ from ..exercises import Exercise, get_exercise
 from ..exercises.cases import case_shape, describe
 from ..gradcheck import rel_error
 from . import diagnose
-from .explain import explain, headline
+from .explain import argument_slips, explain, headline, wrong_shape
 from .freshness import stale_reason
 from .outcome import normalize, run_function
 from .result import CheckResult
@@ -48,7 +48,9 @@ class Outcome:
     error: 'ValueError: ...'; error_line: 'line 4: x = ...' (the learner's own line);
     error_function: the function that line is in; mutated: argument paths changed in place;
     error_shapes: when it raised, the variables of that line's frame (name -> shape list, or a
-    type text such as 'None'); overflow: a NumPy overflow or invalid operation happened.
+    type text such as 'None'); error_callee: the function error_line called into when the
+    error came from inside it; overflow: a NumPy overflow or invalid operation happened;
+    source: the learner's function as text (read, never run, by the judge).
     """
 
     status: str
@@ -60,9 +62,13 @@ class Outcome:
     mutated: tuple = field(default_factory=tuple)
     error_shapes: dict = field(default_factory=dict)
     overflow: bool = False
+    error_callee: str = ""
+    source: str = ""
 
     def __post_init__(self):
         self.mutated = tuple(self.mutated)
+        self.error_callee = self.error_callee if isinstance(self.error_callee, str) else ""
+        self.source = self.source if isinstance(self.source, str) else ""
         self.error_shapes = dict(self.error_shapes) if isinstance(self.error_shapes, dict) else {}
         self.overflow = self.overflow is True
 
@@ -80,6 +86,8 @@ class Outcome:
                 "mutated",
                 "error_shapes",
                 "overflow",
+                "error_callee",
+                "source",
             )
             if k in d
         }
@@ -96,6 +104,8 @@ class Outcome:
             mutated=list(self.mutated),
             error_shapes=dict(self.error_shapes),
             overflow=self.overflow,
+            error_callee=self.error_callee,
+            source=self.source,
         )
 
 
@@ -537,7 +547,14 @@ def _raised_text(ex, outcome, case_where, dims=None) -> str:
     text += f"\nin {case_where}."
     if outcome.error.startswith("SystemExit"):
         text += "\nSystemExit comes from sys.exit() or exit(): return a value instead."
-    why = explain(outcome.error, outcome.error_line, outcome.error_shapes, dims)
+    why = explain(
+        outcome.error,
+        outcome.error_line,
+        outcome.error_shapes,
+        dims,
+        function=outcome.error_function,
+        callee=outcome.error_callee,
+    )
     return text + ("\n" + why if why else "")
 
 
@@ -612,6 +629,11 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
         if _is_mistake(ex, mistake, cases, outcomes, rel):
             return fail(f"Known mistake: {mistake.diagnosis}")
 
+    text = _shape_slip(ex, problems, cases, expected, outcomes)
+    if text:  # a recognisable wrong shape: no edit of the values' search can say more
+        k, (_, _, shape) = next((k, p) for k, p in problems if p[0] == "shape")
+        return fail(f"{_shape_text(shape, cases, labels, k)}\n{_capital(text)}")
+
     def quick(fn):  # the first case only: rules most candidates out cheaply
         return _reproduces(ex, fn, cases[:1], outcomes[:1], rel, copy_cases=False)
 
@@ -626,16 +648,15 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     )
     if text:
         return fail(text)
+    text = argument_slips(outcomes[0].source)
+    if text:  # a course function given another quantity than its parameter's
+        return fail(text)
 
     for kind in ("form", "shape", "dtype", "nonfinite"):
         for k, (knd, _path, text) in problems:
             if knd == kind:
                 if kind == "shape":
-                    label, got_shape, exp_shape = text
-                    axes = _axes(exp_shape, case_shape(cases[k]))
-                    text = f"{label} has shape {got_shape}; expected {exp_shape}" + (
-                        f", i.e. {axes}" if axes else ""
-                    )
+                    return fail(_shape_text(text, cases, labels, k))
                 why = _OVERFLOW_CAUSE if kind == "nonfinite" and outcomes[k].overflow else ""
                 return fail(f"{_capital(text)} ({_where(cases, labels, k)}).{why}")
     values = [(k, p) for k, p in problems if p[0] == "value"]
@@ -644,6 +665,58 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
         cases, outcomes, expected, lambda a, b: _matches(ex, a, b, rel)
     )
     return fail(insensitive + "\n" + text if insensitive else text)
+
+
+def _shape_text(shape_problem, cases, labels, k) -> str:
+    """'Your output has shape (1, 6); expected (1, 3), i.e. (B, H) (case 1 of 4: ...).'"""
+    label, got_shape, exp_shape = shape_problem
+    axes = _axes(exp_shape, case_shape(cases[k]))
+    text = f"{label} has shape {got_shape}; expected {exp_shape}" + (
+        f", i.e. {axes}" if axes else ""
+    )
+    return f"{_capital(text)} ({_where(cases, labels, k)})."
+
+
+def _part(value, path):
+    """The part of a normalized value at path (None when it is not there)."""
+    for key in path:
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+def _shapes_at(values, path, n):
+    return [
+        tuple(v.shape) if isinstance(v, np.ndarray) else None
+        for v in (_part(value, path) for value in values[:n])
+    ]
+
+
+def _shape_slip(ex, problems, cases, expected, outcomes) -> str:
+    """The first wrongly shaped part read as a slip over every case (see explain.wrong_shape),
+    its sibling parts (the other keys of a dict, items of a tuple) for a swap."""
+    n = getattr(cases, "n_base", len(cases))
+    paths = [path for k, (kind, path, _) in problems if kind == "shape" and k < n]
+    if not paths:
+        return ""
+    path = paths[0]
+    got = [o.value for o in outcomes]
+    dims = [case_shape(c) for c in cases[:n]]
+    parent = _part(expected[0], path[:-1]) if path else None
+    siblings = list(parent) if isinstance(parent, dict) else range(len(parent or ()))
+    others = {}
+    for key in siblings if path and isinstance(parent, (dict, tuple, list)) else ():
+        if key != path[-1]:
+            other = path[:-1] + (key,)
+            others[_label(ex, other).removeprefix("your ")] = (
+                _shapes_at(got, other, n),
+                _shapes_at(expected, other, n),
+            )
+    return wrong_shape(
+        _label(ex, path), _shapes_at(got, path, n), _shapes_at(expected, path, n), dims, others
+    )
 
 
 def _pass_text(ex, cases, expected, outcomes, labels, rel) -> str:

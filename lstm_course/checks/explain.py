@@ -17,9 +17,12 @@ operation that failed can be named with its operands: `x @ W_n.T`, `stm * W_f`,
 from __future__ import annotations
 
 import ast
+import functools
+import inspect
 import re
+import textwrap
 
-__all__ = ["headline", "explain", "shape_text"]
+__all__ = ["headline", "explain", "shape_text", "argument_slips", "wrong_shape", "course_signature"]
 
 _MATMUL = re.compile(
     r"matmul: Input operand (\d) has a mismatch in its core dimension (\d), with gufunc "
@@ -179,14 +182,65 @@ def _int(node):
     return None
 
 
+def _int_value(node, inf):
+    """An index or a slice bound as an int: a constant, a size name such as H (its value in
+    this case), or a sum/difference of those; None when unknown."""
+    n = _int(node)
+    if n is not None:
+        return n
+    if isinstance(node, ast.Name) and inf.shapes.get(node.id) == "int" and node.id in inf.dims:
+        return inf.dims[node.id]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        a, b = _int_value(node.left, inf), _int_value(node.right, inf)
+        if a is not None and b is not None:
+            return a + b if isinstance(node.op, ast.Add) else a - b
+    return None
+
+
+def _is_scalar_index(node, inf) -> bool:
+    if _int(node) is not None:
+        return True
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return inf.shapes.get(_key(node)) == "int"
+    return isinstance(node, ast.BinOp) and _int_value(node, inf) is not None
+
+
+def _index(shape, index, inf):
+    """The shape of array[index] for ints and basic slices (None when unknown)."""
+    items = list(index.elts) if isinstance(index, ast.Tuple) else [index]
+    if len(items) > len(shape):
+        return None
+    out = []
+    for axis, item in enumerate(items):
+        if isinstance(item, ast.Slice):
+            bounds = [
+                _int_value(b, inf) if b is not None else None
+                for b in (item.lower, item.upper, item.step)
+            ]
+            if any(
+                b is None and v is not None
+                for b, v in zip(bounds, (item.lower, item.upper, item.step), strict=True)
+            ):
+                return None
+            out.append(len(range(shape[axis])[slice(*bounds)]))
+        elif _is_scalar_index(item, inf):
+            continue
+        else:
+            return None
+    return tuple(out) + tuple(shape[len(items) :])
+
+
 class _Infer:
     """Post-order shape inference over one line; records each operation whose shapes clash."""
 
-    def __init__(self, src: str, shapes: dict):
+    def __init__(self, src: str, shapes: dict, dims=None, matmul_sizes=None):
         self.src = src
         self.shapes = shapes or {}
+        self.dims = dims or {}
+        self.matmul_sizes = matmul_sizes  # (left's last size, right's first size) from the error
         self.failures: list = []  # (kind, node, details...)
         self.nones: list = []  # variables of the line that are None
+        self.choices: dict = {}  # id(node) -> the shapes a getattr(p, "W_" + k) can have
 
     def text(self, node) -> str:
         try:
@@ -229,7 +283,8 @@ class _Infer:
                     return tuple(reversed(base))
                 return None
             if isinstance(node, ast.Subscript):
-                self.visit(node.value)
+                base = self.visit(node.value)
+                return _index(base, node.slice, self) if base is not None else None
             return None
         if isinstance(node, ast.Constant):
             return () if isinstance(node.value, (int, float)) else None
@@ -240,6 +295,9 @@ class _Infer:
                 if isinstance(side, (ast.List, ast.Tuple)):
                     self.failures.append(("list", node, side))
             a, b = self.visit(node.left), self.visit(node.right)
+            if isinstance(node.op, ast.MatMult) and self.matmul_sizes:
+                a = a if a is not None else self._choose(node.left, -1, self.matmul_sizes[0])
+                b = b if b is not None else self._choose(node.right, -2, self.matmul_sizes[1])
             if a is None or b is None:
                 return None
             if isinstance(node.op, ast.MatMult):
@@ -261,9 +319,42 @@ class _Infer:
             self.visit(child)
         return None
 
+    def _choose(self, node, axis, size):
+        """The one shape a getattr(...) can have whose `axis` has the size the error names."""
+        fits = {c for c in self.choices.get(id(node), ()) if len(c) == 2 and c[axis] == size}
+        return fits.pop() if len(fits) == 1 else None
+
+    def _getattr(self, node):
+        """getattr(p, "W_" + k): the shape shared by every field of p with that prefix."""
+        if len(node.args) < 2:
+            return None
+        base, attr = _name(node.args[0]), node.args[1]
+        prefix = None
+        if isinstance(attr, ast.Constant) and isinstance(attr.value, str):
+            key = f"{base}.{attr.value}"
+            return self.var(key) if key in self.shapes else None
+        if isinstance(attr, ast.BinOp) and isinstance(attr.op, ast.Add):
+            if isinstance(attr.left, ast.Constant) and isinstance(attr.left.value, str):
+                prefix = attr.left.value
+        elif isinstance(attr, ast.JoinedStr) and attr.values:
+            first = attr.values[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                prefix = first.value
+        if not base or prefix is None:
+            return None
+        found = {
+            self.var(k)
+            for k in self.shapes
+            if k.startswith(f"{base}.{prefix}") and self.var(k) is not None
+        }
+        self.choices[id(node)] = found
+        return found.pop() if len(found) == 1 else None
+
     def _call(self, node):
         fname = _name(node.func)
         short = fname.rsplit(".", 1)[-1]
+        if fname == "getattr":
+            return self._getattr(node)
         args = [self.visit(a) for a in node.args]
         kw = {k.arg: k.value for k in node.keywords if k.arg}
         for k in node.keywords:
@@ -357,7 +448,32 @@ def headline(error: str) -> str:
     return error
 
 
-def _matmul_text(inf, node, left, right, a, b, dims) -> str:
+def _backward_text(inf, left, right, a, b, dims, function) -> str:
+    """A gradient (B, H) sent back through a weight (H+D, H) needs the weight's transpose."""
+    labels = _labels(dims)
+    backward = function.endswith("_backward") or _lesson_name(left).startswith("d")
+    if not backward or len(a) != 2 or len(b) != 2 or _matmul(a, b[::-1]) is None:
+        return ""
+    if labels.get(a[-1]) != "H" or labels.get(b[-1]) != "H":
+        return ""
+    lt, rt = inf.text(left), inf.text(right)
+    product = " @ ".join(_axes_text(s, dims) for s in (a, b[::-1]))
+    return (
+        f"\nUse the transpose of {rt}: `{lt} @ {rt}.T` is {product} = "
+        f"{_axes_text(_matmul(a, b[::-1]), dims)}. Going back through `x @ W`, the gradient "
+        "of x is `da @ W.T`."
+    )
+
+
+def _axes_text(shape, dims) -> str:
+    """'(B, H+D)' when every size has one name here, else the numbers '(4, 8)'."""
+    labels = _labels(dims)
+    if shape and all(n in labels for n in shape):
+        return _sym_text(tuple(labels[n] for n in shape))
+    return repr(tuple(shape))
+
+
+def _matmul_text(inf, node, left, right, a, b, dims, function="") -> str:
     lt, rt = inf.text(left), inf.text(right)
     what = f"{lt} @ {rt}" if isinstance(node, ast.BinOp) else inf.text(node)
     text = (
@@ -382,6 +498,9 @@ def _matmul_text(inf, node, left, right, a, b, dims) -> str:
         if _matmul(base, b) is not None:
             bt = inf.text(left.value)
             return text + f"\n{bt} itself already fits: drop the .T and write `{bt} @ {rt}`."
+    backward = _backward_text(inf, left, right, a, b, dims, function)
+    if backward:
+        return text + backward
     partial = labels.get(a[-1]) in ("H", "D")
     if len(a) == 2 and len(b) == 2 and labels.get(b[-2]) == "H+D" and partial:
         which = "H columns (the STM alone?)" if labels[a[-1]] == "H" else "D columns (E alone?)"
@@ -532,26 +651,49 @@ def _none_text(inf, tree) -> str:
     return text
 
 
-def explain(error: str, line: str, shapes=None, dims=None) -> str:
+def explain(error: str, line: str, shapes=None, dims=None, function="", callee="") -> str:
     """A few sentences on what went wrong, in the learner's terms ('' when nothing to add).
 
+    `function` is the learner's function the line is in (error_function), `callee` the
+    function that line called into when the error came from inside it (error_callee): a
+    course function's arguments are then compared with its parameters.
     Never raises: a line or an error it cannot read gives ''.
     """
     try:
-        return _explain(error or "", line or "", shapes or {}, dims or {})
+        return _explain(error or "", line or "", shapes or {}, dims or {}, function, callee)
     except Exception:  # noqa: BLE001 - an explanation is optional
         return ""
 
 
-def _explain(error, line, shapes, dims) -> str:  # noqa: C901, PLR0911, PLR0912
+_ALIGNED = re.compile(r"not aligned: (\d+) \(dim \d+\) != (\d+) \(dim \d+\)")
+
+
+def _matmul_sizes(message):
+    """(left operand's last size, right operand's first size) named by a matmul error."""
+    m = _MATMUL.search(message)
+    if m and (m.group(1), m.group(2)) == ("1", "0"):
+        return int(m.group(4)), int(m.group(3))
+    m = _ALIGNED.search(message)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _explain(error, line, shapes, dims, function="", callee="") -> str:  # noqa: C901, PLR0911, PLR0912
     kind, _, message = error.partition(": ")
     code = _code(line)
     parsed = _parse(code)
     inf = tree = None
     if parsed is not None:
         tree, src = parsed
-        inf = _Infer(src, shapes)
+        inf = _Infer(src, shapes, dims, _matmul_sizes(message))
         inf.visit(tree)
+    if inf is not None and kind in ("TypeError", "AttributeError"):
+        text = _object_text(inf, tree, message)
+        if text:
+            return text
+    if inf is not None and not inf.failures and not inf.nones and kind != "NameError":
+        text = _calls_text(inf, tree, dims, function, callee)
+        if text:
+            return text
 
     def first(*kinds):
         return next((f for f in inf.failures if f[0] in kinds), None) if inf else None
@@ -567,7 +709,7 @@ def _explain(error, line, shapes, dims) -> str:  # noqa: C901, PLR0911, PLR0912
     if "matmul" in message or "not aligned" in message:
         f = first("matmul")
         if f:
-            return _matmul_text(inf, *f[1:], dims)
+            return _matmul_text(inf, *f[1:], dims, function)
         m = _MATMUL.search(message)
         lesson = "`@` needs the left operand's last size to equal the right operand's first size"
         if m and (m.group(1), m.group(2)) == ("1", "0"):
@@ -636,3 +778,516 @@ def _explain(error, line, shapes, dims) -> str:  # noqa: C901, PLR0911, PLR0912
             "its arguments, one by one and in order, with that function's `def` line."
         )
     return ""
+
+
+# --------------------------------------------------------------------------- the course's calls
+
+_SIZE_NAMES = ("B", "T", "H", "D")
+
+
+def _size_names(dims: dict) -> dict:
+    """name -> size for the lesson's sizes and the sums a shape can hold ('H+D', '4H')."""
+    out = {k: v for k, v in dims.items() if k in _SIZE_NAMES and type(v) is int}
+    if "H" in out and "D" in out:
+        out["H+D"] = out["H"] + out["D"]
+    if "H" in out:
+        out["4H"] = 4 * out["H"]
+    return out
+
+
+def _symbolic(shapes, dims_list):
+    """The axes' names ('B', 'H+D', ...) that fit every case's shape, None where no single one
+    does; None when the shapes are not all arrays of one rank."""
+    if not shapes or any(s is None for s in shapes) or len({len(s) for s in shapes}) != 1:
+        return None
+    names = []
+    for axis in range(len(shapes[0])):
+        fits = None
+        for shape, dims in zip(shapes, dims_list, strict=True):
+            here = {n for n, v in _size_names(dims).items() if v == shape[axis]}
+            fits = here if fits is None else fits & here
+        names.append(fits.pop() if fits and len(fits) == 1 else None)
+    return tuple(names)
+
+
+def _numeric(symbolic, dims):
+    """A symbolic shape in this case's sizes, or None when a name is unknown here."""
+    sizes = _size_names(dims)
+    if symbolic is None or any(n not in sizes for n in symbolic):
+        return None
+    return tuple(sizes[n] for n in symbolic)
+
+
+def _sym_text(symbolic) -> str:
+    return "(" + ", ".join(symbolic) + ("," if len(symbolic) == 1 else "") + ")"
+
+
+@functools.lru_cache(maxsize=64)
+def course_signature(name: str):
+    """The package function `name`'s parameters as ((param, symbolic shape or None), ...),
+    the shapes read off its exercise's cases (e.g. lstm_cell's event: ('B', 'D')); None when
+    the package has no public function of that name."""
+    try:
+        import lstm_course  # noqa: PLC0415 - judge side only; explain stays importable alone
+
+        from ..exercises import EXERCISES  # noqa: PLC0415
+        from ..exercises.cases import case_shape  # noqa: PLC0415
+    except Exception:  # noqa: BLE001
+        return None
+    ex = EXERCISES.get(name)
+    fn = ex.fn if ex is not None else getattr(lstm_course, name, None)
+    if not inspect.isfunction(fn) or name.startswith("_"):
+        return None
+    params = [
+        p.name
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+    shapes: dict = {}
+    if ex is not None and not ex.answer_free:
+        try:
+            cases = ex.make_cases(None, probes=False)
+            dims = [case_shape(c) for c in cases]
+            for p in params:
+                values = [c.get(p) for c in cases]
+                if all(hasattr(v, "shape") and hasattr(v, "dtype") for v in values):
+                    shapes[p] = _symbolic([tuple(v.shape) for v in values], dims)
+        except Exception:  # noqa: BLE001 - shapes are optional
+            shapes = {}
+    return tuple((p, shapes.get(p)) for p in params)
+
+
+def _lesson_name(node) -> str:
+    """The quantity an argument names: 'W_v' for p.W_v, 'x' for cache['x'], 'stm' for stm."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value
+    return ""
+
+
+_WEIGHT = re.compile(r"^[Wb]_[A-Za-z]+$")
+
+
+def _bind(call, params):
+    """[(param, argument node)] for a call to a function with these parameters ([] when the
+    call cannot be read: *args, **kwargs, too many arguments)."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        return []
+    if len(call.args) > len(params):
+        return []
+    pairs = list(zip(params, call.args, strict=False))
+    pairs += [(k.arg, k.value) for k in call.keywords if k.arg in params]
+    return pairs
+
+
+def _misplaced(call, sig):
+    """(argument text, param) for each argument that names ANOTHER lesson quantity than the
+    parameter it lands in: another parameter of the same function (stm passed as ltm), or a
+    weight or bias passed as another one (p.W_v as W_u)."""
+    params = [p for p, _ in sig]
+    out = []
+    for param, arg in _bind(call, params):
+        name = _lesson_name(arg)
+        if not name or name == param:
+            continue
+        if name in params or (_WEIGHT.match(name) and _WEIGHT.match(param)):
+            out.append((ast.unparse(arg), param))
+    return out
+
+
+def _misplaced_text(call, fname, sig, wrong) -> str:
+    parts = [
+        f"{arg} as {fname}'s {param}" if k == 0 else f"{arg} as its {param}"
+        for k, (arg, param) in enumerate(wrong)
+    ]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    params = ", ".join(p for p, _ in sig)
+    return (
+        f"In `{_short(call)}` you passed {listed}: {fname} takes ({params}), in that order "
+        f"(or pass them by name: {wrong[0][1]}=...)."
+    )
+
+
+def _short(node) -> str:
+    text = " ".join(ast.unparse(node).split())
+    return text if len(text) <= 90 else text[:85] + " ...)"
+
+
+def _course_calls(tree):
+    """(call node, function name, signature) for each call of a course function in tree."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            fname = _name(node.func).rsplit(".", 1)[-1]
+            if fname and fname not in _JOIN and fname not in _SAME_SHAPE:
+                sig = course_signature(fname)
+                if sig:
+                    out.append((node, fname, sig))
+    return out
+
+
+def argument_slips(source: str) -> str:
+    """A static look at the learner's function: the calls of course functions that pass a
+    lesson quantity into another one's parameter ('' when none, or unreadable)."""
+    try:
+        tree = ast.parse(textwrap.dedent(source or ""))
+    except (SyntaxError, ValueError):
+        return ""
+    texts = []
+    try:
+        for call, fname, sig in _course_calls(tree):
+            wrong = _misplaced(call, sig)
+            if wrong:
+                texts.append(_misplaced_text(call, fname, sig, wrong))
+    except Exception:  # noqa: BLE001 - a static look is optional
+        return ""
+    return "\n".join(dict.fromkeys(texts))
+
+
+def _argument_shape_text(inf, call, fname, sig, dims, function) -> str:
+    """The argument of a course function's call whose shape is not the one the function
+    takes (e.g. events[t] of shape (T, D) passed as lstm_cell's event, (B, D))."""
+    for param, arg in _bind(call, [p for p, _ in sig]):
+        want_sym = dict(sig).get(param)
+        want = _numeric(want_sym, dims)
+        got = inf.visit(arg)
+        if want is None or got is None or got == want:
+            continue
+        text = (
+            f"`{inf.text(arg)}` has shape {shape_text(got, dims)}, but {fname}'s `{param}` is "
+            f"{_sym_text(want_sym)} = {want}."
+        )
+        return text + _arg_fix(inf, arg, got, want, dims, function)
+    return ""
+
+
+def _arg_fix(inf, arg, got, want, dims, function) -> str:
+    """How the argument gets the wanted shape: another axis indexed, or a transpose."""
+    if isinstance(arg, ast.Subscript) and not isinstance(arg.slice, (ast.Tuple, ast.Slice)):
+        base = inf.visit(arg.value)
+        if base and _is_scalar_index(arg.slice, inf):
+            for axis in range(1, len(base)):
+                if base[:axis] + base[axis + 1 :] == want:
+                    b, i = inf.text(arg.value), inf.text(arg.slice)
+                    names = _param_axes(function, b, base, dims) or (None,) * len(base)
+                    known = names if None not in names else None
+                    what = f"{b} is {_sym_text(known)}: " if known else ""
+                    first = " (the batch)" if names[0] == "B" else ""
+                    along = f", {names[axis]}" if names[axis] else ""
+                    index = ", ".join([":"] * axis + [i])
+                    return (
+                        f"\n{what}`{b}[{i}]` indexes axis 0{first}; index axis {axis}{along} "
+                        f"instead: `{b}[{index}]` has shape {shape_text(want, dims)}."
+                    )
+    if len(got) == 2 and got[::-1] == want:
+        return "\nThose are the wanted sizes with the axes the other way round (transposed)."
+    return ""
+
+
+def _param_axes(function, name, shape, dims):
+    """The symbolic axes of the learner's parameter `name` (e.g. events: ('B', 'T', 'D')),
+    when it is one of the course function's inputs and still has that shape here."""
+    sig = course_signature(function) if function else None
+    sym = dict(sig).get(name) if sig else None
+    if not sym or len(sym) != len(shape):
+        return None
+    sizes = _size_names(dims)
+    same = all(n is None or sizes.get(n) == v for n, v in zip(sym, shape, strict=True))
+    return sym if same else None
+
+
+def _calls_text(inf, tree, dims, function, callee) -> str:
+    """Misplaced or wrongly shaped arguments of the course functions called on the line."""
+    calls = _course_calls(tree)
+    for call, fname, sig in calls:
+        wrong = _misplaced(call, sig)
+        if wrong:
+            return _misplaced_text(call, fname, sig, wrong)
+    for call, fname, sig in calls:
+        if callee and fname != callee:
+            continue
+        text = _argument_shape_text(inf, call, fname, sig, dims, function)
+        if text:
+            return text
+    return ""
+
+
+# --------------------------------------------------------------------------- objects misused
+
+_OBJECT = re.compile(
+    r"'([\w.]+)' object (is not subscriptable|is not callable|has no attribute '(\w+)')"
+)
+
+
+def _kind_of(type_text) -> str:
+    """'an LSTMParams', 'a NumPy array', 'a dict', 'a tuple', 'a number' from a type text."""
+    if isinstance(type_text, list):
+        return f"a NumPy array of shape {tuple(type_text)}"
+    t = str(type_text)
+    short = t.rsplit(".", 1)[-1]
+    if t in ("int", "float", "bool", "complex") or t.startswith("numpy.float"):
+        return "a number"
+    for kind in ("tuple", "list", "dict"):
+        if t.startswith(kind):
+            return "a " + t
+    if short == "ndarray":
+        return "a NumPy array"
+    if short == "function":
+        return "a function"
+    vowel = short[:1] in "AEIOU" or (short[:2].isupper() and short[:1] in "FHLMNRSX")
+    return ("an " if vowel else "a ") + short
+
+
+def _fields_of(type_name: str):
+    """The fields of the package's dataclass of that name (LSTMParams, GRUParams), or ()."""
+    try:
+        import dataclasses  # noqa: PLC0415
+
+        import lstm_course  # noqa: PLC0415
+        from lstm_course import gru  # noqa: PLC0415
+
+        cls = getattr(lstm_course, type_name, None) or getattr(gru, type_name, None)
+        if isinstance(cls, type) and dataclasses.is_dataclass(cls):
+            return tuple(f.name for f in dataclasses.fields(cls))
+    except Exception:  # noqa: BLE001
+        pass
+    return ()
+
+
+def _matches_type(type_text, type_name) -> bool:
+    if isinstance(type_text, list):
+        return type_name in ("numpy.ndarray", "ndarray")
+    t = str(type_text)
+    short = type_name.rsplit(".", 1)[-1]
+    return t == type_name or t.rsplit(".", 1)[-1] == short or t.startswith(short + " of")
+
+
+def _object_text(inf, tree, message) -> str:
+    """'X' object is not subscriptable / not callable / has no attribute 'a': what X is on the
+    learner's line and how such an object is used."""
+    m = _OBJECT.search(message)
+    if not m or tree is None:
+        return ""
+    type_name, what, attr = m.group(1), m.group(2), m.group(3)
+    short = type_name.rsplit(".", 1)[-1]
+    fields = _fields_of(short)
+    nodes = sorted(
+        (n for n in ast.walk(tree) if hasattr(n, "col_offset")),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    for node in nodes:
+        if what.startswith("is not subscriptable") and isinstance(node, ast.Subscript):
+            base, used = node.value, node.slice
+        elif what.startswith("is not callable") and isinstance(node, ast.Call):
+            base, used = node.func, None
+        elif attr and isinstance(node, ast.Attribute) and node.attr == attr:
+            base, used = node.value, None
+        else:
+            continue
+        key = _key(base)
+        if not key or not _matches_type(inf.shapes.get(key), type_name):
+            continue
+        kind = _kind_of(inf.shapes[key])
+        if what.startswith("is not subscriptable"):
+            name = used.value if isinstance(used, ast.Constant) else None
+            if fields and isinstance(name, str):
+                fix = f": {key}.{name}, not {key}[{name!r}]" if name in fields else ""
+                return (
+                    f"`{key}` is {kind}, not a dict: its weights are attributes, read with a "
+                    f"dot{fix}. Its fields: {', '.join(fields)}."
+                )
+            if short == "function":
+                return (
+                    f"`{key}` is a function: call it with parentheses, {key}(...), not {key}[...]."
+                )
+            return f"`{key}` is {kind}: it cannot be indexed with [...]."
+        if what.startswith("is not callable"):
+            if isinstance(inf.shapes.get(key), list) or short == "ndarray":
+                return (
+                    f"`{key}` is {kind}, not a function: `{key}(...)` calls it. A product with "
+                    f"a weight is `x @ {key}`; entry by entry it is `x * {key}`."
+                )
+            if kind == "a number":
+                return (
+                    f"`{key}` is a number, not a function: multiplying needs `*`: `{key} * (...)`."
+                )
+            return f"`{key}` is {kind}, not a function: `{key}(...)` tries to call it."
+        if fields:
+            return f"`{key}` is {kind}; it has no `{attr}`. Its fields: {', '.join(fields)}" + (
+                " (W_u and b_u are None in the standard variant)." if "W_u" in fields else "."
+            )
+        if kind.startswith("a dict"):
+            return (
+                f"`{key}` is {kind}: read its entries with [...]: {key}[{attr!r}], "
+                f"not {key}.{attr}."
+            )
+        if kind.startswith(("a tuple", "a list")):
+            return (
+                f"`{key}` is {kind}, not an array: take its items apart first "
+                f"(e.g. `a, b = {key}`), or index it: {key}[0]."
+            )
+        return f"`{key}` is {kind}; it has no attribute `{attr}`."
+    return ""
+
+
+# --------------------------------------------------------------------------- wrong output shapes
+
+
+def _all(pairs, test) -> bool:
+    return bool(pairs) and all(test(g, w) for g, w in pairs)
+
+
+def _axis_names(shapes, dims_list, extra=False):
+    """Each axis's name over every case (as _symbolic), with 2H, H+1, ... when extra."""
+    if not shapes or len({len(s) for s in shapes}) != 1:
+        return None
+    names = []
+    for axis in range(len(shapes[0])):
+        fits = None
+        for shape, dims in zip(shapes, dims_list, strict=True):
+            sizes = _size_names(dims)
+            if extra:
+                for n in ("B", "H", "D"):
+                    if n in sizes:
+                        sizes.update({f"2{n}": 2 * sizes[n], f"{n}+1": sizes[n] + 1})
+                        sizes[f"{n}-1"] = sizes[n] - 1
+            here = {n for n, v in sizes.items() if v == shape[axis]}
+            fits = here if fits is None else fits & here
+        names.append(fits.pop() if fits and len(fits) == 1 else "?")
+    return tuple(names)
+
+
+def wrong_shape(label, got, want, dims_list, others=None) -> str:
+    """A wrong output shape read as a recognisable slip, over every case where it is wrong:
+    two arrays joined (twice as wide), two parts swapped, a slice off by one, axes swapped
+    or transposed, a batch axis summed away or kept. '' when no reading fits every case.
+
+    got / want: the shapes of this part in each case (same length as dims_list); others:
+    {label: (got shapes, want shapes)} of the output's other parts.
+    """
+    try:
+        return _wrong_shape(label, got, want, dims_list, others or {})
+    except Exception:  # noqa: BLE001 - a reading is optional
+        return ""
+
+
+def _wrong_shape(label, got, want, dims_list, others) -> str:  # noqa: C901, PLR0911
+    pairs = [(tuple(g), tuple(w)) for g, w in zip(got, want, strict=True) if g is not None]
+    if not pairs or any(g == w for g, w in pairs):
+        return ""
+    dims_list = [d for g, d in zip(got, dims_list, strict=True) if g is not None]
+    gs, ws = [g for g, _ in pairs], [w for _, w in pairs]
+    g_sym, w_sym = _axis_names(gs, dims_list, extra=True), _axis_names(ws, dims_list)
+    have = f"{label} has shape {_sym_text(g_sym)}" if g_sym and "?" not in g_sym else ""
+    want_text = _sym_text(w_sym) if w_sym and "?" not in w_sym else f"{ws[0]}"
+    have = have or f"{label} has shape {gs[0]}"
+    head = f"{have} where the lesson has {want_text}"
+    # another part's shape, and that part has this one's: the two were swapped
+    for other, (o_got, o_want) in others.items():
+        o_pairs = [
+            (tuple(a), tuple(b)) for a, b in zip(o_got, o_want, strict=True) if a is not None
+        ]
+        if (
+            len(o_pairs) == len(pairs)
+            and _all(list(zip(gs, [b for _, b in o_pairs], strict=True)), lambda a, b: a == b)
+            and _all(list(zip([a for a, _ in o_pairs], ws, strict=True)), lambda a, b: a == b)
+        ):
+            bare = label.removeprefix("your ")
+            text = f"{_capital(head)}, and {other} has the shape of {bare}: the two are swapped."
+            if w_sym == ("B", "H") and _axis_names([b for _, b in o_pairs], dims_list) == (
+                "B",
+                "D",
+            ):
+                text += (
+                    " In [STM, E] the STM is the first H columns, [:, :H], and the event "
+                    "the last D, [:, H:]."
+                )
+            return text
+    same_rank = all(len(g) == len(w) for g, w in pairs)
+    if same_rank:
+        diff = {k for g, w in pairs for k in range(len(w)) if g[k] != w[k]}
+        if len(diff) == 1:
+            k = diff.pop()
+            axis = (
+                "columns" if k == len(ws[0]) - 1 and len(ws[0]) == 2 else f"entries along axis {k}"
+            )
+            if _all(pairs, lambda g, w: g[k] == 2 * w[k]):
+                joined = "side by side" if k == len(ws[0]) - 1 else f"along axis {k}"
+                return (
+                    f"{_capital(head)}: twice as many {axis}. Two {want_text} arrays were "
+                    f"joined {joined} (np.concatenate, np.hstack) where the lesson combines "
+                    "them entry by entry (+ or *)."
+                )
+            wanted = {w_sym} | {
+                _axis_names(list(o_w), dims_list)
+                for _, o_w in others.values()
+                if len(o_w) == len(dims_list) and None not in o_w
+            }
+            split = (
+                " (in [STM, E] the STM is [:, :H], the event [:, H:])"
+                if {("B", "H"), ("B", "D")} <= wanted
+                else ""
+            )
+            for step, word in ((1, "one too many"), (-1, "one too few")):
+                if _all(pairs, lambda g, w, s=step: g[k] == w[k] + s):
+                    return (
+                        f"{_capital(head)}: {word} {axis}, in every case. A slice off by one? "
+                        f"`a[:, :n]` takes columns 0..n-1, `a[:, n:]` the rest{split}."
+                    )
+        if _all(pairs, lambda g, w: sorted(g) == sorted(w) and len(set(w)) == len(w)):
+            order = [ws[0].index(n) for n in gs[0]]
+            if (
+                all([w.index(n) for n in g] == order for g, w in pairs)
+                and w_sym
+                and "?" not in w_sym
+            ):
+                got_axes = tuple(w_sym[j] for j in order)
+                what = "transposed" if len(order) == 2 else "its axes in another order"
+                tip = (
+                    " The batch stays on axis 0 and time on axis 1: stms[:, t] = stm_t."
+                    if "T" in w_sym
+                    else " The batch stays on axis 0 (rows): x @ W, not W.T @ x.T."
+                    if w_sym[0] == "B"
+                    else ""
+                )
+                return (
+                    f"{label} is {what}: its axes are {_sym_text(got_axes)} where the lesson "
+                    f"has {_sym_text(w_sym)}.{tip}"
+                )
+        return ""
+    if w_sym and "?" not in w_sym:
+        if (
+            _all(pairs, lambda g, w: len(g) == len(w) + 1 and g[1:] == w)
+            and g_sym
+            and g_sym[0] == "B"
+        ):
+            return (
+                f"{_capital(head)}: one row per example. A gradient of a bias (or of a weight) "
+                "adds up the batch: sum over axis 0, `.sum(axis=0)`."
+            )
+        if _all(pairs, lambda g, w: len(g) + 1 == len(w) and g == w[1:]) and w_sym[0] == "B":
+            return (
+                f"{_capital(head)}: the batch axis (axis 0) is gone: a sum, mean or max over "
+                "axis 0, or an index [0], where every example keeps its own row."
+            )
+        if _all(
+            pairs,
+            lambda g, w: (
+                len(g) == len(w) + 1
+                and 1 in g
+                and tuple(n for j, n in enumerate(g) if j != g.index(1)) == w
+            ),
+        ):
+            return f"{_capital(head)}: an extra axis of size 1 (keepdims=True, [None], a reshape?)."
+    return ""
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -24,9 +24,11 @@ import contextlib
 import copy
 import dataclasses
 import io
+import linecache
 import os
 import re
 import traceback
+import types
 import warnings
 
 import numpy as np
@@ -37,6 +39,7 @@ __all__ = [
     "changed_paths",
     "learner_frame",
     "local_shapes",
+    "function_source",
     "run_function",
     "MAX_ITEMS",
     "STATUSES",
@@ -45,6 +48,7 @@ __all__ = [
 MAX_ITEMS = 16  # longer lists/tuples/dicts are described, not copied
 MAX_DEPTH = 6
 MAX_LOCALS = 20  # error_shapes names at most this many of the learner's variables
+MAX_SOURCE = 200  # lines of the learner's function kept as plain text (for a static look)
 STATUSES = ("returned", "not_implemented", "raised")
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 
@@ -180,7 +184,8 @@ def _default_skip_dirs() -> tuple[str, ...]:
 
 
 def _learner_entry(exc: BaseException, skip_dirs=None):
-    """(FrameSummary, frame) of the deepest traceback entry in the learner's own code, or None."""
+    """(FrameSummary, frame, name of the function it called into or '') of the deepest
+    traceback entry in the learner's own code, or None."""
     skip = tuple(skip_dirs) if skip_dirs is not None else _default_skip_dirs()
     found = None
     try:
@@ -192,7 +197,9 @@ def _learner_entry(exc: BaseException, skip_dirs=None):
             tb = tb.tb_next
     except Exception:  # noqa: BLE001
         return None
-    for fr, frame in zip(frames, tbs + [None] * (len(frames) - len(tbs)), strict=False):
+    for k, (fr, frame) in enumerate(
+        zip(frames, tbs + [None] * (len(frames) - len(tbs)), strict=False)
+    ):
         fname = fr.filename or ""
         absf = os.path.abspath(fname) if not fname.startswith("<") else fname
         if (
@@ -202,8 +209,17 @@ def _learner_entry(exc: BaseException, skip_dirs=None):
             or fname == _THIS_FILE
         ):
             continue
-        found = (fr, frame)
+        found = (fr, frame, frames[k + 1].name if k + 1 < len(frames) else "")
     return found
+
+
+def error_callee(exc: BaseException, skip_dirs=None) -> str:
+    """The function that the learner's deepest line called into when the exception came from
+    deeper down (e.g. 'use_gate' for a wrong argument that fails inside the package's
+    use_gate), '' when it was raised on the learner's line itself."""
+    entry = _learner_entry(exc, skip_dirs)
+    name = entry[2] if entry is not None else ""
+    return name if isinstance(name, str) and name.isidentifier() else ""
 
 
 def learner_frame(exc: BaseException, skip_dirs=None):
@@ -243,6 +259,7 @@ def _describe_local(value):
 
 _DOTTED = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)")
 _KEYED = re.compile(r"""\b([A-Za-z_]\w*)\[\s*(['"])(\w+)\2\s*\]""")
+_GETATTR = re.compile(r"\bgetattr\(\s*([A-Za-z_]\w*)\s*,")
 _WORD = re.compile(r"\b[A-Za-z_]\w*")
 
 
@@ -275,6 +292,18 @@ def local_shapes(frame, line: str = "", limit: int = MAX_LOCALS) -> dict:
                 out[key] = _describe_local(object.__getattribute__(v, attr))
         except Exception:  # noqa: BLE001
             pass
+    for m in _GETATTR.finditer(line or ""):  # getattr(p, "W_" + k): every field p has
+        base = m.group(1)
+        v = local.get(base) if base in names else None
+        try:
+            if v is not None and dataclasses.is_dataclass(type(v)):
+                for f in dataclasses.fields(type(v)):
+                    if f"{base}.{f.name}" not in out and len(out) < limit:
+                        out[f"{base}.{f.name}"] = _describe_local(
+                            object.__getattribute__(v, f.name)
+                        )
+        except Exception:  # noqa: BLE001
+            pass
     for m in _KEYED.finditer(line or ""):
         base, key = m.group(1), m.group(3)
         v = local.get(base) if base in names else None
@@ -291,6 +320,31 @@ def local_shapes(frame, line: str = "", limit: int = MAX_LOCALS) -> dict:
 
 
 _THIS_FILE = learner_frame.__code__.co_filename  # also right when this source is exec'd
+
+
+def function_source(fn, limit: int = MAX_SOURCE) -> str:
+    """The def block of a plain Python function as text, read from linecache ('' for anything
+    else: a lambda's line, a builtin, a callable object). Nothing of fn is called: its code
+    object is read through the function type's own descriptor."""
+    try:
+        if type(fn) is not types.FunctionType:
+            return ""
+        code = types.FunctionType.__code__.__get__(fn, types.FunctionType)
+        lines = linecache.getlines(code.co_filename)
+        start = code.co_firstlineno - 1
+        if not lines or not 0 <= start < len(lines):
+            return ""
+        first = lines[start]
+        indent = len(first) - len(first.lstrip())
+        block = [first]
+        for line in lines[start + 1 : start + limit]:
+            text = line.strip()
+            if text and len(line) - len(line.lstrip()) <= indent and not text.startswith(")"):
+                break
+            block.append(line)
+        return "".join(block) if block[0].lstrip().startswith(("def ", "@", "async ")) else ""
+    except Exception:  # noqa: BLE001 - a source that cannot be read is just not there
+        return ""
 
 
 def _exception_text(exc: BaseException) -> str:
@@ -318,6 +372,8 @@ def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) ->
     error, error_line, error_function, mutated (list of argument paths changed in place),
     error_shapes (when it raised: the learner's variables in the frame of error_line, name ->
     shape as a list of ints for an ndarray, else a type text such as 'None' or 'float'),
+    error_callee (the function error_line called into, when the error came from inside it),
+    source (fn's def block as text, for a static look at its calls; '' when unreadable),
     overflow (True when a NumPy floating-point overflow or invalid operation, e.g. np.exp(710)
     or inf/inf, happened during the call; still silent).
     """
@@ -334,7 +390,9 @@ def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) ->
         error_function="",
         mutated=[],
         error_shapes={},
+        error_callee="",
         overflow=False,
+        source=function_source(fn),
     )
     fp_errors = []
 
@@ -370,6 +428,7 @@ def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) ->
             entry = _learner_entry(exc, skip_dirs)
             if entry is not None and entry[1] is not None:
                 out["error_shapes"] = local_shapes(entry[1], entry[0].line or "")
+            out["error_callee"] = error_callee(exc, skip_dirs)
         except Exception:  # noqa: BLE001 - an exception that cannot even be described
             out["error"] = out["error"] or "an exception that cannot be printed"
     try:
