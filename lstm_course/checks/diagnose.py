@@ -83,10 +83,20 @@ def inner_mistakes(ex, reproduces, variant=None) -> str | None:
                 fn = _INNER[key] = build_function(ex.def_line, ex.body, namespace, label)
             if reproduces(fn):
                 return (
-                    f"Your {inner.title} step ({inner.name}) has a known mistake: "
-                    f"{mistake.diagnosis}"
+                    f"The {inner.name} part of your answer ({_in_sentence(inner.title)}) has a "
+                    f"known mistake: {mistake.diagnosis}"
                 )
     return None
+
+
+def _in_sentence(title: str) -> str:
+    """An exercise's title inside a sentence: 'The Learn gate' -> 'the Learn gate', 'Backward
+    along ...' -> 'backward along ...'; a first word with capitals inside ('PyTorch's', 'LSTM')
+    stays as it is."""
+    first = title.split(" ", 1)[0]
+    if first[1:] == first[1:].lower():
+        return title[:1].lower() + title[1:]
+    return title
 
 
 def scaled(expected, outcomes, n_base) -> str | None:
