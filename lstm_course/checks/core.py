@@ -622,6 +622,7 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
         diagnose.compositions(ex, mistakes, reproduces)
         or diagnose.inner_mistakes(ex, reproduces, ex.resolve_options(**options).get("variant"))
         or diagnose.edits_of_answer(ex, mistakes, reproduces, quick)
+        or diagnose.substituted(ex, cases, outcomes, lambda a, b: _matches(ex, a, b, rel))
         or diagnose.scaled(expected, outcomes, getattr(cases, "n_base", len(cases)))
     )
     if text:

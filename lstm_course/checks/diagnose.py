@@ -17,14 +17,25 @@ Each returns the learner-facing text, or None.
 from __future__ import annotations
 
 import ast
+import copy
+import dataclasses
 import itertools
+import warnings
 
 import numpy as np
 
 from ..exercises import mutants
+from ..exercises.cases import case_shape
 from ..exercises.base import apply_spans, build_function
 
-__all__ = ["compositions", "inner_mistakes", "edits_of_answer", "scaled", "sensitivity"]
+__all__ = [
+    "compositions",
+    "inner_mistakes",
+    "edits_of_answer",
+    "substituted",
+    "scaled",
+    "sensitivity",
+]
 
 
 def _combined_fn(ex, mistakes):
@@ -185,3 +196,153 @@ def _names(names) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+# --------------------------------------------------------------------------- the reference on
+# changed inputs: a slip made everywhere at once (an inline answer) is the reference run on
+# inputs changed the same way, whatever the answer's text looks like
+
+
+def _inputs(case: dict):
+    """(label, array) for every float array of a case: the top-level arrays and the array
+    fields of a dataclass argument (LSTMParams: 'params.W_f')."""
+    for key, value in case.items():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            yield key, value
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for f in dataclasses.fields(value):
+                arr = getattr(value, f.name)
+                if isinstance(arr, np.ndarray) and arr.dtype.kind == "f":
+                    yield f"{key}.{f.name}", arr
+
+
+def _replaced(case: dict, new: dict) -> dict:
+    """The case with the inputs named in `new` (label -> array, as _inputs names them)
+    replaced; the case itself is left as it is."""
+    out = dict(case)
+    fields: dict = {}
+    for label, arr in new.items():
+        key, _, name = label.partition(".")
+        if name:
+            fields.setdefault(key, {})[name] = arr
+        else:
+            out[key] = arr
+    for key, changes in fields.items():
+        out[key] = dataclasses.replace(case[key], **changes)
+    return out
+
+
+def _short(label: str) -> str:
+    return label.rsplit(".", 1)[-1]
+
+
+def _joined_names(case: dict) -> tuple[str, str]:
+    """The two inputs that [first, second] joins, in the lesson's notation."""
+    if "h" in case and "x" in case:
+        return "h_{t-1}", "x_t"
+    return "STM_{t-1}", "E_t"
+
+
+def _substitutions(case: dict, dims: dict):
+    """(sentence, transform) pairs: transform(case) -> the case changed so that the reference
+    computes what a learner's slip made everywhere computes.
+
+    - the inputs joined the other way round: [E, STM] @ W equals [STM, E] @ W' with W's row
+      blocks exchanged (W' = W rolled up by D rows), for every weight of H + D rows at once,
+      or one at a time;
+    - two inputs of one kind exchanged everywhere (stm and ltm, W_n and W_i, b_n and b_i);
+    - a square weight transposed everywhere.
+    """
+    H, D = dims.get("H"), dims.get("D")
+    first, second = _joined_names(case)
+    inputs = list(_inputs(case))
+    joined = tuple(
+        label
+        for label, a in inputs
+        if H and D and a.ndim == 2 and a.shape[0] == H + D and mutants.is_weight(_short(label))
+    )
+    if joined:
+        where = "in every gate" if len(joined) > 1 else f"where {_short(joined[0])} multiplies it"
+        yield (
+            f"you joined the inputs the other way round, [{second}, {first}] where the lesson "
+            f"has [{first}, {second}] ({where}): {first} comes first, so rows 0..H-1 of each "
+            "weight matrix multiply it",
+            _rows_rolled(joined),
+        )
+        for label in joined if len(joined) > 1 else ():
+            yield (
+                f"where {_short(label)} multiplies [{first}, {second}], you joined the inputs "
+                f"the other way round, [{second}, {first}]",
+                _rows_rolled((label,)),
+            )
+    for (la, a), (lb, b) in itertools.combinations(inputs, 2):
+        if a.shape == b.shape and mutants.plausible_swap(_short(la), _short(lb)):
+            yield (
+                f"you used `{_short(lb)}` where the lesson has `{_short(la)}`, and `{_short(la)}` "
+                f"where it has `{_short(lb)}` (the two exchanged everywhere)",
+                _exchanged(la, lb),
+            )
+    for label, a in inputs:
+        if a.ndim == 2 and a.shape[0] == a.shape[1] > 1 and mutants.is_weight(_short(label)):
+            yield (
+                f"you used {_short(label)}.T where the lesson has {_short(label)} (a square "
+                "matrix: no error shows, but the numbers are wrong)",
+                _transposed(label),
+            )
+
+
+def _rows_rolled(labels):
+    """Each weight's two row blocks exchanged (the D rows of E first), D read off each case."""
+
+    def transform(case):
+        D = case_shape(case)["D"]
+        arrays = dict(_inputs(case))
+        return _replaced(case, {k: np.roll(arrays[k], -D, axis=0) for k in labels})
+
+    return transform
+
+
+def _exchanged(la, lb):
+    def transform(case):
+        arrays = dict(_inputs(case))
+        return _replaced(case, {la: arrays[lb], lb: arrays[la]})
+
+    return transform
+
+
+def _transposed(label):
+    def transform(case):
+        arrays = dict(_inputs(case))
+        return _replaced(case, {label: arrays[label].T.copy()})
+
+    return transform
+
+
+def substituted(ex, cases, outcomes, matches) -> str | None:
+    """The reference run on changed inputs reproduces the learner's output on every case (a
+    slip made everywhere at once, e.g. [E, STM] in an answer that writes every gate inline).
+
+    matches(value, learner_value) -> bool compares normalized outputs; the reference runs here,
+    in the judge's process, on the pristine cases changed (the learner's code never runs).
+    """
+    from .outcome import normalize
+
+    dims = case_shape(cases[0])
+    for sentence, transform in _substitutions(cases[0], dims):
+        if all(
+            _reference_matches(ex, transform, case, o.value, matches, normalize)
+            for case, o in zip(cases, outcomes, strict=True)
+        ):
+            return f"Your output is the answer's with one slip made everywhere: {sentence}."
+    return None
+
+
+def _reference_matches(ex, transform, case, got, matches, normalize) -> bool:
+    try:
+        changed = transform(case)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            value = normalize(ex.reference(**copy.deepcopy(changed)))
+    except Exception:  # noqa: BLE001 - a change the reference cannot run on explains nothing
+        return False
+    return bool(matches(value, got))

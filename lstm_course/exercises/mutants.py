@@ -62,6 +62,8 @@ __all__ = [
     "split_function",
     "MutantSearch",
     "searcher",
+    "plausible_swap",
+    "is_weight",
 ]
 
 Edit = tuple[int, int, str]
@@ -404,6 +406,17 @@ def _plausible(a: str, b: str) -> bool:
     if ka is not None and ka == _group_key(b):
         return True
     return any(a in g and b in g for g in _GROUPS)
+
+
+def plausible_swap(a: str, b: str) -> bool:
+    """Whether a learner plausibly writes input `a` where `b` belongs (two memories, two weights
+    or two biases of the lesson): the judge's value-level swaps use the same groups."""
+    return _plausible(a, b)
+
+
+def is_weight(name: str) -> bool:
+    """A weight matrix by the lesson's naming (W_n, weight_ih)."""
+    return _is_weight(name)
 
 
 def _named(name: str) -> str:
