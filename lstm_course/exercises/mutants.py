@@ -653,9 +653,7 @@ def _name(b: _Body, node: ast.Name) -> None:
     quote = b.quote(node)
     s, e = b.span(node)
     for other in sorted(b.pool):
-        if (_plausible(n, other) or _same_activation(b, n, other)) and b.defined.get(
-            other, -1
-        ) < s:
+        if (_plausible(n, other) or _same_activation(b, n, other)) and b.defined.get(other, -1) < s:
             b.add(
                 "name_swapped",
                 [(s, e, other)],
