@@ -128,6 +128,11 @@ def scaled(expected, outcomes, n_base) -> str | None:
     c = float(np.median(r))
     if not np.isfinite(c) or abs(c - 1) < 1e-6 or not np.allclose(r, c, rtol=1e-6, atol=1e-9):
         return None
+    if abs(c + 1) < 1e-6:
+        return (
+            "Your output is exactly the negative of the answer, in every case: a sign slip (a - "
+            "where + belongs, or a difference taken the other way round)?"
+        )
     return (
         f"Your output is exactly {c:.6g} times the answer, in every case: a stray factor "
         "(a division, a mean where the equation has a sum, a 2 or 0.5)?"

@@ -147,6 +147,7 @@ KINDS = (
     "accumulate",
     "condition",
     "term_outside",
+    "slice_bound",
     "activation_added",
     "derivative_form",
     "derivative_dropped",
@@ -454,6 +455,9 @@ def single_mutants(body: str, arg_names: Sequence[str] = ()) -> list[Mutant]:
             _augassign(b, node)
         elif isinstance(node, ast.Compare) and len(node.ops) == 1:
             _compare(b, node)
+        elif isinstance(node, ast.Slice):
+            _slice_bounds(b, node)
+            _split_moved(b, node)
         if isinstance(node, (ast.Assign, ast.Return)):
             _activation_added(b, node)
         if isinstance(node, ast.Assign):
@@ -640,6 +644,8 @@ def _same_kind(x, y) -> bool:
         return _plausible(x.id, y.id)
     if isinstance(x, ast.Attribute) and isinstance(y, ast.Attribute):
         return _group_key(x.attr) is not None and _group_key(x.attr) == _group_key(y.attr)
+    if isinstance(x, ast.Subscript) and isinstance(y, ast.Subscript):
+        return ast.dump(x.value) == ast.dump(y.value)  # two slices of one array
     return False
 
 
@@ -723,6 +729,54 @@ def _augassign(b: _Body, node: ast.AugAssign) -> None:
         f"in `{b.quote(node)}` you wrote `=` where the lesson adds up with `+=`: {target} keeps "
         "only the last term",
     )
+
+
+def _slice_bounds(b: _Body, node: ast.Slice) -> None:
+    """A slice's bound off by one: `dx[:, :H + 1]` where the lesson has `dx[:, :H]`."""
+    for bound in (node.lower, node.upper):
+        if not (isinstance(bound, ast.Name) or _is_int(bound)):
+            continue
+        s, e = b.span(bound)
+        old = b.seg(bound)
+        for sign in ("+", "-"):
+            if isinstance(bound, ast.Name):
+                new = f"{old} {sign} 1"
+            else:
+                value = ast.literal_eval(bound) + (1 if sign == "+" else -1)
+                if value == 0 or (value < 0) != (ast.literal_eval(bound) < 0):
+                    continue
+                new = str(value)
+            b.add(
+                "slice_bound",
+                [(s, e, new)],
+                f"in `{b.quote(node)}` you sliced at {new} where the lesson slices at {old} "
+                "(off by one)",
+            )
+
+
+def _split_moved(b: _Body, node: ast.Slice) -> None:
+    """One bound shared by several slices of a statement (`dx[:, :H], dx[:, H:]`, a split at H)
+    moved by one in all of them: one slip."""
+    stmt = b.statement(node)
+    for bound in (node.lower, node.upper):
+        if not isinstance(bound, ast.Name):
+            continue
+        same = [
+            x
+            for sl in ast.walk(stmt)
+            if isinstance(sl, ast.Slice)
+            for x in (sl.lower, sl.upper)
+            if isinstance(x, ast.Name) and x.id == bound.id
+        ]
+        if len(same) < 2:
+            continue
+        for sign in ("+", "-"):
+            b.add(
+                "slice_bound",
+                [(*b.span(x), f"{bound.id} {sign} 1") for x in same],
+                f"in `{b.quote(node)}` you split at {bound.id} {sign} 1 where the lesson splits "
+                f"at {bound.id} (off by one)",
+            )
 
 
 def _compare(b: _Body, node: ast.Compare) -> None:
