@@ -260,10 +260,14 @@ def _substitutions(case: dict, dims: dict):
     joined = tuple(
         label
         for label, a in inputs
-        if H and D and a.ndim == 2 and a.shape[0] == H + D and mutants.is_weight(_short(label))
+        if H and D and a.ndim == 2 and a.shape[0] == H + D and _short(label).startswith("W_")
     )
     if joined:
-        where = "in every gate" if len(joined) > 1 else f"where {_short(joined[0])} multiplies it"
+        where = (
+            "wherever the two are joined"
+            if len(joined) > 1
+            else f"where {_short(joined[0])} multiplies them"
+        )
         yield (
             f"you joined the inputs the other way round, [{second}, {first}] where the lesson "
             f"has [{first}, {second}] ({where}): {first} comes first, so rows 0..H-1 of each "
