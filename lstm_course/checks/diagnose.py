@@ -8,10 +8,20 @@ mistakes found no single match, on the learner's outcomes that are already there
 2. **Small edits of the answer** (``lstm_course.exercises.mutants``): one or two edits of the
    answer's body (a weight substituted or transposed, a term dropped, an operator or an
    activation swapped, a call's arguments reordered) that reproduce the learner's output.
-3. **Sensitivity**: the probes (case 2 with one input changed) show an input the learner's
+3. **A slip made everywhere** (``substituted``): the reference run on changed inputs (row
+   blocks of the weights exchanged = [E, STM] joined; two inputs of one kind exchanged; a
+   square weight transposed) reproduces the learner's output, whatever their text looks like
+   (an answer that writes every gate inline).
+4. **A constant factor** (``scaled``).
+5. Observations added to "differs" (``implied_factor``, ``relations``): the output as its input
+   times a factor (one common factor and the norm it implies, a factor per array, entries
+   clipped one by one), or as a relation to the reference's (its negative, tanh of it, right
+   except the first/last slices of one axis, equal to a slice of another part).
+6. **Sensitivity**: the probes (case 2 with one input changed) show an input the learner's
    output ignores, or one it depends on although the answer does not.
 
-Each returns the learner-facing text, or None.
+Each returns the learner-facing text, or None. Everything here runs in the judge's process on
+the pristine cases and the learner's plain-data outcomes: no learner code runs.
 """
 
 from __future__ import annotations
