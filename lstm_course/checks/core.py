@@ -644,6 +644,7 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
         diagnose.compositions(ex, mistakes, reproduces)
         or diagnose.inner_mistakes(ex, reproduces, ex.resolve_options(**options).get("variant"))
         or diagnose.edits_of_answer(ex, mistakes, reproduces, quick)
+        or diagnose.substituted(ex, cases, outcomes, expected, lambda a, b: _matches(ex, a, b, rel))
         or diagnose.scaled(expected, outcomes, getattr(cases, "n_base", len(cases)))
     )
     if text:
@@ -664,7 +665,10 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     insensitive = diagnose.sensitivity(
         cases, outcomes, expected, lambda a, b: _matches(ex, a, b, rel)
     )
-    return fail(insensitive + "\n" + text if insensitive else text)
+    related = diagnose.implied_factor(ex, cases, outcomes, expected) or diagnose.relations(
+        ex, cases, outcomes, expected, lambda path: _label(ex, path)
+    )
+    return fail("\n".join(t for t in (insensitive, related, text) if t))
 
 
 def _shape_text(shape_problem, cases, labels, k) -> str:

@@ -62,6 +62,8 @@ __all__ = [
     "split_function",
     "MutantSearch",
     "searcher",
+    "plausible_swap",
+    "is_weight",
 ]
 
 Edit = tuple[int, int, str]
@@ -83,6 +85,8 @@ _GROUPS = (
 _PREFIXES = ("W", "b", "weight", "bias")
 # Values in (0, 1) by the lesson's naming: `x` -> `(1 - x)` is a plausible slip for these.
 _SIGMOID_NAMES = frozenset({"i_t", "f_t", "V_t", "i", "f", "V"})
+# ... and values in (-1, 1), squashed by tanh (whose derivative is 1 - x**2, not x * (1 - x)).
+_TANH_NAMES = frozenset({"N_t", "U_t", "N", "U"})
 _ACTIVATIONS = {"tanh": "sigmoid", "sigmoid": "tanh"}
 
 _GLOSS = {
@@ -142,6 +146,12 @@ KINDS = (
     "transpose_dropped",
     "accumulate",
     "condition",
+    "term_outside",
+    "slice_bound",
+    "activation_added",
+    "derivative_form",
+    "derivative_dropped",
+    "derivative_added",
 )
 _RANK = {k: n for n, k in enumerate(KINDS)}
 
@@ -265,14 +275,25 @@ class _Body:
                     end = end or self.span(node)[1]
                     self.defined[node.id] = min(self.defined.get(node.id, end), end)
         self.sigmoid_valued = {n for n in self.pool if n in _SIGMOID_NAMES}
+        self.tanh_valued = {n for n in self.pool if n in _TANH_NAMES}
+        self.assigned_by: dict[str, ast.Assign] = {}  # `name = value`, its only binding
+        stores: dict[str, int] = {}
         for node in ast.walk(self.tree):
-            if (
-                isinstance(node, ast.Assign)
-                and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
-                and _call_name(node.value) == "sigmoid"
-            ):
-                self.sigmoid_valued.add(node.targets[0].id)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                stores[node.id] = stores.get(node.id, 0) + 1
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Name):
+                    self.assigned_by[target.id] = node
+                    act = _call_name(node.value)
+                    if act == "sigmoid":
+                        self.sigmoid_valued.add(target.id)
+                    elif act == "tanh":
+                        self.tanh_valued.add(target.id)
+        for name, k in stores.items():
+            if k > 1 or name in self.args:
+                self.assigned_by.pop(name, None)
         self.found: dict[tuple, Mutant] = {}
 
     # -- positions
@@ -388,6 +409,17 @@ def _plausible(a: str, b: str) -> bool:
     return any(a in g and b in g for g in _GROUPS)
 
 
+def plausible_swap(a: str, b: str) -> bool:
+    """Whether a learner plausibly writes input `a` where `b` belongs (two memories, two weights
+    or two biases of the lesson): the judge's value-level swaps use the same groups."""
+    return _plausible(a, b)
+
+
+def is_weight(name: str) -> bool:
+    """A weight matrix by the lesson's naming (W_n, weight_ih)."""
+    return _is_weight(name)
+
+
 def _named(name: str) -> str:
     gloss = _GLOSS.get(name)
     return f"{name} ({gloss})" if gloss else name
@@ -423,6 +455,13 @@ def single_mutants(body: str, arg_names: Sequence[str] = ()) -> list[Mutant]:
             _augassign(b, node)
         elif isinstance(node, ast.Compare) and len(node.ops) == 1:
             _compare(b, node)
+        elif isinstance(node, ast.Slice):
+            _slice_bounds(b, node)
+            _split_moved(b, node)
+        if isinstance(node, (ast.Assign, ast.Return)):
+            _activation_added(b, node)
+        if isinstance(node, ast.Assign):
+            _derivative_added(b, node)
     return b.mutants()
 
 
@@ -472,6 +511,8 @@ def _binop(b: _Body, node: ast.BinOp) -> None:
             [(o0, o1, _OP_SYMBOL[new])],
             f"in `{quote}` you {did} where the lesson {does}{sub}",
         )
+    _derivative_form(b, node)
+    _term_inside(b, node, found)
     parent = b.parent.get(node)
     returned = isinstance(parent, ast.Return)
     if old in (ast.Add, ast.Sub):
@@ -536,6 +577,7 @@ def _call(b: _Body, node: ast.Call) -> None:
                 [(s, e, "")],
                 f"in `{quote}` you left out the {name}: the lesson squashes `{inner}` with it",
             )
+            _term_outside(b, node, name)
     args = [a for a in node.args if not isinstance(a, (ast.Constant, ast.Starred))]
     if len(args) == len(node.args):
         _swap_items(b, node, node.args, "args_swapped")
@@ -602,6 +644,8 @@ def _same_kind(x, y) -> bool:
         return _plausible(x.id, y.id)
     if isinstance(x, ast.Attribute) and isinstance(y, ast.Attribute):
         return _group_key(x.attr) is not None and _group_key(x.attr) == _group_key(y.attr)
+    if isinstance(x, ast.Subscript) and isinstance(y, ast.Subscript):
+        return ast.dump(x.value) == ast.dump(y.value)  # two slices of one array
     return False
 
 
@@ -615,15 +659,17 @@ def _name(b: _Body, node: ast.Name) -> None:
     quote = b.quote(node)
     s, e = b.span(node)
     for other in sorted(b.pool):
-        if _plausible(n, other) and b.defined.get(other, -1) < s:
+        if (_plausible(n, other) or _same_activation(b, n, other)) and b.defined.get(other, -1) < s:
             b.add(
                 "name_swapped",
                 [(s, e, other)],
-                f"in `{quote}` you used {_named(other)} where it has {_named(n)}",
+                f"in `{quote}` you used {_named(other)} where it has {_named(n)}"
+                + _or_computed_as(b, n, other),
             )
     transposed = isinstance(parent, ast.Attribute) and parent.attr == "T"
     if _is_weight(n) and not transposed:
         b.add("transposed", [(e, e, ".T")], _transposed_text(quote, n))
+    _derivative_dropped(b, node)
 
 
 def _transposed_text(quote: str, w: str) -> str:
@@ -685,6 +731,54 @@ def _augassign(b: _Body, node: ast.AugAssign) -> None:
     )
 
 
+def _slice_bounds(b: _Body, node: ast.Slice) -> None:
+    """A slice's bound off by one: `dx[:, :H + 1]` where the lesson has `dx[:, :H]`."""
+    for bound in (node.lower, node.upper):
+        if not (isinstance(bound, ast.Name) or _is_int(bound)):
+            continue
+        s, e = b.span(bound)
+        old = b.seg(bound)
+        for sign in ("+", "-"):
+            if isinstance(bound, ast.Name):
+                new = f"{old} {sign} 1"
+            else:
+                value = ast.literal_eval(bound) + (1 if sign == "+" else -1)
+                if value == 0 or (value < 0) != (ast.literal_eval(bound) < 0):
+                    continue
+                new = str(value)
+            b.add(
+                "slice_bound",
+                [(s, e, new)],
+                f"in `{b.quote(node)}` you sliced at {new} where the lesson slices at {old} "
+                "(off by one)",
+            )
+
+
+def _split_moved(b: _Body, node: ast.Slice) -> None:
+    """One bound shared by several slices of a statement (`dx[:, :H], dx[:, H:]`, a split at H)
+    moved by one in all of them: one slip."""
+    stmt = b.statement(node)
+    for bound in (node.lower, node.upper):
+        if not isinstance(bound, ast.Name):
+            continue
+        same = [
+            x
+            for sl in ast.walk(stmt)
+            if isinstance(sl, ast.Slice)
+            for x in (sl.lower, sl.upper)
+            if isinstance(x, ast.Name) and x.id == bound.id
+        ]
+        if len(same) < 2:
+            continue
+        for sign in ("+", "-"):
+            b.add(
+                "slice_bound",
+                [(*b.span(x), f"{bound.id} {sign} 1") for x in same],
+                f"in `{b.quote(node)}` you split at {bound.id} {sign} 1 where the lesson splits "
+                f"at {bound.id} (off by one)",
+            )
+
+
 def _compare(b: _Body, node: ast.Compare) -> None:
     swap = {ast.Eq: ("==", "!="), ast.NotEq: ("!=", "==")}.get(type(node.ops[0]))
     if swap is None:
@@ -698,6 +792,273 @@ def _compare(b: _Body, node: ast.Compare) -> None:
         "condition",
         [(le + m.start(), le + m.end(), swap[1])],
         f"your `{b.quote(node)}` branch is the wrong way round (the two cases swapped)",
+    )
+
+
+# --------------------------------------------------------------------------- activations and
+# derivatives: where a squashing function or its derivative goes
+
+
+def _same_activation(b: _Body, n: str, other: str) -> bool:
+    """Two locals both assigned from one activation (the GRU's r and z, two sigmoids): a learner
+    plausibly writes one for the other."""
+    if n == other or n in b.args or other in b.args:
+        return False
+    return any(n in group and other in group for group in (b.sigmoid_valued, b.tanh_valued))
+
+
+def _or_computed_as(b: _Body, n: str, other: str) -> str:
+    """For a swap of two same-activation locals, n used only here: the same output comes from
+    computing n as `other` is computed, so both lines are named."""
+    if not _same_activation(b, n, other) or n not in b.assigned_by:
+        return ""
+    uses = [x for x in ast.walk(b.tree) if isinstance(x, ast.Name) and x.id == n]
+    if sum(isinstance(x.ctx, ast.Load) for x in uses) != 1:
+        return ""
+    return f" (the same output as computing your {n} the way {other} is computed: check both lines)"
+
+
+def _term_outside(b: _Body, call: ast.Call, act: str) -> None:
+    """`tanh(a + b)` written `tanh(a) + b`: the last term added after the activation."""
+    arg = call.args[0]
+    if not isinstance(arg, ast.BinOp) or type(arg.op) not in (ast.Add, ast.Sub):
+        return
+    found = _op_span(b, arg)
+    if found is None:
+        return
+    _, _, left, right = found
+    cs, ce = b.span(call)
+    if b.body[left[1] : right[0]].count("(") or b.body[ce - 1] != ")":
+        return
+    sym = _OP_SYMBOL[type(arg.op)]
+    term = " ".join(b.seg(arg.right).split())
+    moved = b.body[right[0] : right[1]]
+    parent = b.parent.get(call)
+    bare = isinstance(parent, (ast.Assign, ast.Return, ast.Expr))
+    edits = [(left[1], right[1], ""), (ce, ce, f" {sym} {moved}" + ("" if bare else ")"))]
+    if not bare:
+        edits.append((cs, cs, "("))
+    did, does = ("added", "adds") if sym == "+" else ("subtracted", "subtracts")
+    b.add(
+        "term_outside",
+        edits,
+        f"in `{b.quote(call)}` you {did} {term} after the {act}; the lesson {does} it "
+        f"inside, before squashing: {' '.join(b.seg(call).split())}",
+    )
+
+
+def _term_inside(b: _Body, node: ast.BinOp, found) -> None:
+    """`tanh(a) + b` written `tanh(a + b)`: a term taken into the activation."""
+    act = _call_name(node.left)
+    if act not in _ACTIVATIONS or type(node.op) not in (ast.Add, ast.Sub, ast.Mult):
+        return
+    _, _, left, right = found
+    cs, ce = b.span(node.left)
+    if (cs, ce) != left or b.body[ce - 1] != ")":
+        return
+    term = " ".join(b.seg(node.right).split())
+    sym = _OP_SYMBOL[type(node.op)]
+    b.add(
+        "term_outside",
+        [(ce - 1, ce, ""), (right[1], right[1], ")")],
+        f"in `{b.quote(node)}` you put `{sym} {term}` inside the {act}; the lesson applies it "
+        f"after squashing: {' '.join(b.seg(node).split())}",
+    )
+
+
+def _activation_added(b: _Body, stmt) -> None:
+    """An extra tanh or sigmoid around a computed value (`return tanh(forget_out + learn_out)`):
+    for the arithmetic a statement assigns or returns, gradients excepted."""
+    value = stmt.value
+    if value is None:
+        return
+    if isinstance(stmt, ast.Assign):
+        target = stmt.targets[0]
+        if len(stmt.targets) != 1 or not isinstance(target, ast.Name):
+            return
+        if _is_gradient(b, target.id):
+            return
+    items = value.elts if isinstance(value, ast.Tuple) else [value]
+    for item in items:
+        if not isinstance(item, ast.BinOp) or not _lesson_values(b, item):
+            continue
+        s, e = b.span(item)
+        expr = " ".join(b.seg(item).split())
+        for act in ("tanh", "sigmoid"):
+            b.add(
+                "activation_added",
+                [(s, s, f"{act}("), (e, e, ")")],
+                f"in `{b.quote(item)}` you applied {act} to `{expr}`; the lesson does not "
+                f"squash it there",
+            )
+
+
+def _is_gradient(b: _Body, name: str) -> bool:
+    """A gradient by the lesson's naming: dstm, dkept, dN, da_u, ... (d + a value's name)."""
+    if any(name in g for g in _GROUPS[2:4]):
+        return True
+    return name.startswith("d") and len(name) > 1 and (name[1:] in b.pool or name[1:2] == "a")
+
+
+def _lesson_values(b: _Body, node) -> bool:
+    """Whether an expression computes with the lesson's values (memories, gate values), not
+    gradients: where an extra activation is a plausible slip."""
+    names = [x.id for x in ast.walk(node) if isinstance(x, ast.Name)]
+    if any(_is_gradient(b, n) for n in names):
+        return False
+    values = _GROUPS[0] | _GROUPS[1] | b.sigmoid_valued | b.tanh_valued
+    return any(n in values for n in names)
+
+
+def _tanh_prime(node) -> str | None:
+    """X for `1 - X**2` (the tanh's derivative written from its output X), else None."""
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Sub)
+        and _is_one(node.left)
+        and isinstance(node.right, ast.BinOp)
+        and isinstance(node.right.op, ast.Pow)
+        and isinstance(node.right.left, ast.Name)
+        and isinstance(node.right.right, ast.Constant)
+        and node.right.right.value == 2
+    ):
+        return node.right.left.id
+    return None
+
+
+def _one_minus(node) -> str | None:
+    """X for `1 - X`, else None."""
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Sub)
+        and _is_one(node.left)
+        and isinstance(node.right, ast.Name)
+    ):
+        return node.right.id
+    return None
+
+
+def _is_one(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value in (1, 1.0)
+
+
+def _sigmoid_prime(node: ast.BinOp):
+    """(X, the node holding X) for `X * (1 - X)` or `... * X * (1 - X)` (the sigmoid's derivative
+    from its output X), else None."""
+    if not isinstance(node.op, ast.Mult):
+        return None
+    x = _one_minus(node.right)
+    if x is None:
+        return None
+    left = node.left
+    if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mult):
+        left = left.right
+    if isinstance(left, ast.Name) and left.id == x:
+        return x, left
+    return None
+
+
+def _derivative_form(b: _Body, node: ast.BinOp) -> None:
+    """tanh' = 1 - X**2 and sigmoid' = X * (1 - X) written in each other's form, or tanh's as
+    (1 - X)."""
+    x = _tanh_prime(node)
+    quote = b.quote(node)
+    if x is not None:
+        s, e = b.span(node)
+        paren = b.full_span(node, b.statement(node)) != (s, e)
+        new = f"{x} * (1 - {x})" if paren else f"({x} * (1 - {x}))"
+        b.add(
+            "derivative_form",
+            [(s, e, new)],
+            f"in `{quote}` you used the sigmoid's derivative {x} * (1 - {x}) for {x}, which is "
+            f"a tanh: tanh' = 1 - {x}**2",
+        )
+        ps, _ = b.span(node.right)
+        b.add(
+            "derivative_form",
+            [(ps, e, x)],
+            f"in `{quote}` you wrote tanh's derivative as (1 - {x}); with {x} = tanh(a) it is "
+            f"1 - {x}**2",
+        )
+        return
+    found = _sigmoid_prime(node)
+    if found is not None:
+        x, first = found
+        s = b.span(first)[0]
+        e = b.full_span(node.right, node)
+        if e is None:
+            return
+        b.add(
+            "derivative_form",
+            [(s, e[1], f"(1 - {x}**2)")],
+            f"in `{quote}` you used tanh's derivative 1 - {x}**2 for {x}, which is a sigmoid: "
+            f"sigmoid' = {x} * (1 - {x})",
+        )
+
+
+def _derivative_of(b: _Body, node):
+    """(the value without its derivative factor, the factor's text) when node is `rest * d`
+    with d an activation's derivative (1 - X**2 or X * (1 - X)), else None."""
+    if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Mult):
+        return None
+    if _tanh_prime(node.right) is not None:
+        rest = node.left
+    elif _sigmoid_prime(node) is not None:
+        inner = node.left
+        if not (isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Mult)):
+            return None
+        rest = inner.left
+    else:
+        return None
+    s, _ = b.span(rest)
+    _, e = b.span(node)
+    return " ".join(b.seg(rest).split()), " ".join(b.body[b.span(rest)[1] : e].split())[2:]
+
+
+def _derivative_dropped(b: _Body, node: ast.Name) -> None:
+    """A use of `da = rest * (1 - X**2)` that skips the derivative: `rest` where `da` belongs
+    (the activation's derivative left out of one path)."""
+    stmt = b.assigned_by.get(node.id)
+    if stmt is None or b.statement(node) is stmt:
+        return
+    found = _derivative_of(b, stmt.value)
+    if found is None:
+        return
+    rest, factor = found
+    s, e = b.span(node)
+    b.add(
+        "derivative_dropped",
+        [(s, e, f"({rest})")],
+        f"in `{b.quote(node)}` you used {rest} where the lesson has {node.id} = {rest} * "
+        f"{factor}: the derivative {factor} is missing there",
+    )
+
+
+def _derivative_added(b: _Body, stmt: ast.Assign) -> None:
+    """`df = ... * f * (1 - f)`: the gradient of a gate's value X (dX) multiplied by X's own
+    derivative, which belongs to the gradient of the pre-activation."""
+    if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+        return
+    name = stmt.targets[0].id
+    x = name[1:]
+    if not name.startswith("d") or x not in b.pool:
+        return
+    if x in b.sigmoid_valued:
+        factor, act = f"{x} * (1 - {x})", "sigmoid"
+    elif x in b.tanh_valued:
+        factor, act = f"(1 - {x}**2)", "tanh"
+    else:
+        return
+    value = stmt.value
+    s, e = b.span(value)
+    low = isinstance(value, ast.BinOp) and type(value.op) in (ast.Add, ast.Sub)
+    edits = [(e, e, (")" if low else "") + f" * {factor}")] + ([(s, s, "(")] if low else [])
+    b.add(
+        "derivative_added",
+        edits,
+        f"in `{b.quote(stmt)}` you also multiplied by {factor}, the {act}'s derivative: {name} "
+        f"is the gradient of {x} itself; the derivative belongs to the gradient of the "
+        f"pre-activation (the step after)",
     )
 
 
