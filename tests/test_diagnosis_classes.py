@@ -130,8 +130,15 @@ EDITS = [
     ("ltm_path_backward", path_dN_through_tanh, ["dN = dltm * i", "(1 - N**2)"]),
     ("use_gate_backward", use_backward_dW_without_tanh_prime, ["dW_u = kept.T @ da_u", "missing"]),
     ("lstm_cell_backward", cell_backward_tanh_prime_for_i, ["1 - i**2", "which is a sigmoid"]),
-    ("lstm_cell_backward", cell_backward_split_short, ["split at H - 1", "off by one"]),
 ]
+
+
+def test_a_split_off_by_one_is_read_from_the_shapes():
+    """A wrong output shape is read before any edit is searched (checks.explain.wrong_shape):
+    the off-by-one split is named from the shapes alone, fast."""
+    r = run_check("lstm_cell_backward", cell_backward_split_short)
+    assert r.status == "failed"
+    assert "'stm' has shape (B, H-1)" in r.message and "off by one" in r.message, r.message
 
 
 @pytest.mark.parametrize("name, fn, words", EDITS, ids=[e[1].__name__ for e in EDITS])
