@@ -14,8 +14,12 @@ exercise registry still imports (an exercise whose function is a stub has no bod
 known mistakes, text edits of the answers, are marked too: the build has none).
 
 Functions that compute an answer without holding a marked region (the fused path, the PyTorch
-module's forward, the gate readouts) are listed in STUBBED: their whole body after the
-docstring becomes ``raise NotImplementedError``. The batch grader's sandbox imports this
+module's forward, the gate readouts) say so themselves, on the line above their ``def``:
+
+    # ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
+
+and their whole body after the docstring becomes ``raise NotImplementedError`` (there is no
+list to keep: `stubbed_functions` finds the marks). The batch grader's sandbox imports this
 build (lstm_course.grading.sandbox).
 
     lstm-course build-answer-free OUT_DIR      # OUT_DIR/lstm_course, importable from OUT_DIR
@@ -31,7 +35,7 @@ from .release import BEGIN, END, STUB_MESSAGE, strip_solution_source
 
 __all__ = [
     "PACKAGE_DIR",
-    "STUBBED",
+    "STUB_MARK",
     "marked_functions",
     "stubbed_functions",
     "handed_over",
@@ -40,20 +44,8 @@ __all__ = [
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
-# (file relative to the package, qualified name): answer-computing code without markers
-STUBBED = (
-    ("sequence.py", "_forward_with_cache"),
-    ("fused.py", "fused_forward"),
-    ("fused.py", "_local_derivatives"),
-    ("fused.py", "fused_backward"),
-    ("torch/gate_lstm.py", "GateLSTM.forward"),
-    ("torch/convert.py", "to_torch"),
-    ("gates.py", "standard_use_gate"),
-    ("gate_views.py", "learn_gate_readout"),
-    ("gate_views.py", "forget_gate_readout"),
-    ("gate_views.py", "remember_readout"),
-    ("gate_views.py", "use_gate_readout"),
-)
+# The line above the def of a function that computes an answer without a marked region.
+STUB_MARK = "# ANSWER-FREE STUB"
 STUBBED_MESSAGE = "not available in the grading kernel (answer-free build)"
 
 
@@ -75,12 +67,43 @@ def marked_functions(package_dir=PACKAGE_DIR) -> list[tuple[str, str]]:
     return out
 
 
-def stubbed_functions() -> list[tuple[str, str]]:
-    """(module, qualified name) of every function STUBBED lists."""
+def _stub_marked(text: str) -> list[str]:
+    """Qualified names of the functions (methods too) of one source whose def line, or first
+    decorator, has STUB_MARK on the line above it."""
+    lines = text.splitlines()
+    found = []
+
+    def visit(nodes, prefix):
+        for node in nodes:
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                if first >= 2 and lines[first - 2].strip().startswith(STUB_MARK):
+                    found.append(prefix + node.name)
+
+    visit(ast.parse(text).body, "")
+    return found
+
+
+def _stubbed_by_file(package_dir=PACKAGE_DIR) -> dict[str, list[str]]:
+    """File relative to the package -> the qualified names marked STUB_MARK in it."""
+    out = {}
+    for path in sorted(Path(package_dir).rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if STUB_MARK in text:
+            names = _stub_marked(text)
+            if names:
+                out[path.relative_to(package_dir).as_posix()] = names
+    return out
+
+
+def stubbed_functions(package_dir=PACKAGE_DIR) -> list[tuple[str, str]]:
+    """(module, qualified name) of every function marked STUB_MARK."""
     out = []
-    for rel, qualname in STUBBED:
+    for rel, names in _stubbed_by_file(package_dir).items():
         module = "lstm_course." + rel.removesuffix(".py").replace("/", ".")
-        out.append((module.removesuffix(".__init__"), qualname))
+        out.extend((module.removesuffix(".__init__"), q) for q in names)
     return out
 
 
@@ -171,7 +194,7 @@ def handed_over(lesson: str | None) -> set[str]:
     bodies = {name: ex.body for name, ex in EXERCISES.items()}
     own = {name for name, ex in EXERCISES.items() if ex.notebook == lesson}
     computing = {name for _, name in marked_functions()} | {
-        q.rsplit(".", 1)[-1] for _, q in STUBBED
+        q.rsplit(".", 1)[-1] for _, q in stubbed_functions()
     }
     seen, todo = set(), list(own)
     while todo:
@@ -198,9 +221,10 @@ def build_answer_free(out_dir, package_dir=PACKAGE_DIR, keep=()) -> Path:
         package_dir, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
     )
     by_file: dict[str, list[str]] = {}
-    for rel, qualname in STUBBED:
-        if qualname.rsplit(".", 1)[-1] not in keep:
-            by_file.setdefault(rel, []).append(qualname)
+    for rel, names in _stubbed_by_file(package_dir).items():
+        for qualname in names:
+            if qualname.rsplit(".", 1)[-1] not in keep:
+                by_file.setdefault(rel, []).append(qualname)
     for path in sorted(target.rglob("*.py")):
         rel = path.relative_to(target).as_posix()
         text = original = path.read_text(encoding="utf-8")

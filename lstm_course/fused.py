@@ -161,6 +161,7 @@ def _run_parts(fn, parts):
 # --- forward ----------------------------------------------------------------------------------
 
 
+# ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
 def fused_forward(
     events,
     params: LSTMParams,
@@ -286,6 +287,7 @@ def _forward_rows(events, stm0, ltm0, Wz, Wz_u, bz_u, stms, stm_T, ltm_T):
 # --- backward ---------------------------------------------------------------------------------
 
 
+# ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
 def _local_derivatives(P, Q, G, C_prev, U):
     """For a run of steps: P = d(LTM_t or STM_t)/d(pre-activation) of each gate (gate first:
     P[k, step]), Q = V (1 - U^2)."""
@@ -304,6 +306,7 @@ def _local_derivatives(P, Q, G, C_prev, U):
     Q *= V  # dSTM_t / d(inside U's tanh) = V (1 - U^2)
 
 
+# ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
 def fused_backward(dstms, cache, dstm_T=None, dltm_T=None):
     """Same contract as lstm_backward: dL/dstms (B, T, H) -> dict of gradients
     (every parameter, 'events' (B, T, D), 'stm0' and 'ltm0' (B, H)).

@@ -52,6 +52,7 @@ def scalar_weights(w_stm: float, w_event: float):
     return np.array([[float(w_stm)], [float(w_event)]])
 
 
+# ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
 def learn_gate_readout(stm, event, W_n, b_n, W_i, b_i) -> dict:
     """The Learn gate's parts: x = [STM, E], N_t = tanh(x W_n + b_n), i_t = sigmoid(x W_i + b_i),
     learn_out = N_t * i_t (what the package's `learn_gate` returns)."""
@@ -62,6 +63,7 @@ def learn_gate_readout(stm, event, W_n, b_n, W_i, b_i) -> dict:
     return dict(x=x, N_t=N_t, i_t=i_t, learn_out=learn_gate(stm, event, W_n, b_n, W_i, b_i))
 
 
+# ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
 def forget_gate_readout(ltm, stm, event, W_f, b_f) -> dict:
     """The Forget gate's parts: f_t = sigmoid([STM, E] W_f + b_f), forget_out = LTM_{t-1} * f_t."""
     ltm, stm, event = _row(ltm), _row(stm), _row(event)
@@ -75,6 +77,7 @@ def erase_ltm(ltm, f, steps: int = 1):
     return np.asarray(ltm, dtype=float) * float(f) ** int(steps)
 
 
+# ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
 def remember_readout(ltm, f_t, N_t, i_t) -> dict:
     """The Remember gate: kept = LTM_{t-1} * f_t, learned = N_t * i_t, new ltm = kept + learned."""
     kept = np.asarray(ltm, dtype=float) * np.asarray(f_t, dtype=float)
@@ -82,6 +85,7 @@ def remember_readout(ltm, f_t, N_t, i_t) -> dict:
     return dict(kept=kept, learned=learned, ltm=remember_gate(learned, kept))
 
 
+# ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
 def use_gate_readout(forget_out, stm, event, W_u, b_u, W_v, b_v) -> dict:
     """The (lesson's) Use gate: U_t = tanh(forget_out W_u + b_u), V_t = sigmoid([STM, E] W_v + b_v),
     new stm = U_t * V_t (what the package's `use_gate` returns)."""

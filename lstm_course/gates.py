@@ -79,6 +79,7 @@ def use_gate(forget_out, stm, event, W_u, b_u, W_v, b_v):
     # END SOLUTION
 
 
+# ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
 def standard_use_gate(new_ltm, stm, event, W_v, b_v):
     """The standard LSTM's output: STM_t = V_t * tanh(LTM_t), i.e. h_t = o_t * tanh(c_t).  -> (B, H)
 

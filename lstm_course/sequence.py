@@ -42,6 +42,7 @@ def lstm_forward(events, params, stm0=None, ltm0=None, variant="lesson", return_
     # END SOLUTION
 
 
+# ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
 def _forward_with_cache(events, params, stm0, ltm0, variant):
     """lstm_forward through lstm_cell_forward, keeping every step's cache for lstm_backward."""
     B, T, D = events.shape

@@ -179,11 +179,11 @@ def test_no_function_of_the_build_computes_a_graded_answer(tmp_path):
     """Behaviour, not a list: every function of the answer-free build whose required parameters
     are among an exercise case's arguments (or their standard names, or an LSTMParams holding
     the case's weights) is called with them, and nothing it returns may hold the answer. A
-    new helper that computes a graded answer outside the markers (and is not in
-    STUBBED) fails here: with fused_forward left out of STUBBED, it names
+    new helper that computes a graded answer outside the markers (and is not marked
+    `# ANSWER-FREE STUB`) fails here: with fused_forward's mark removed, it names
     `lstm_course.fused.fused_forward computes lstm_forward`. (What it cannot see: a function
     that raises before returning but whose source shows the formulas, as the gate readouts
-    would; STUBBED covers those, and the marked bodies' lines are checked above.)"""
+    would; their marks cover those, and the marked bodies' lines are checked above.)"""
     import pickle
 
     from lstm_course.checks.core import make_cases
@@ -211,3 +211,23 @@ def test_no_function_of_the_build_computes_a_graded_answer(tmp_path):
     # the hunt reaches the stubs and the functions beside them (it is not vacuous)
     assert {"lstm_course.gates.learn_gate", "lstm_course.cell.lstm_cell"} <= set(out["tried"])
     assert not out["leaks"], out["leaks"]
+
+
+def test_stub_marks_are_found_and_stubbed(tmp_path):
+    """The functions marked `# ANSWER-FREE STUB` (the list is read from the source, methods
+    included) are stubs in the build, and an unmarked neighbour is not."""
+    from lstm_course.answer_free import STUB_MARK, stubbed_functions
+
+    found = set(stubbed_functions())
+    assert ("lstm_course.fused", "fused_forward") in found
+    assert ("lstm_course.torch.gate_lstm", "GateLSTM.forward") in found
+    assert ("lstm_course.gate_views", "learn_gate_readout") in found
+    marks = sum(p.read_text(encoding="utf-8").count(STUB_MARK) for p in PACKAGE_DIR.rglob("*.py"))
+    marks -= (PACKAGE_DIR / "answer_free.py").read_text(encoding="utf-8").count(STUB_MARK)
+    assert len(found) == marks  # every mark sits above a def
+    target = build_answer_free(tmp_path)
+    text = (target / "gate_views.py").read_text(encoding="utf-8")
+    start = text.index("def learn_gate_readout(")
+    assert "raise NotImplementedError" in text[start : text.index("\ndef ", start + 1)]
+    start = text.index("def erase_ltm(")
+    assert "raise NotImplementedError" not in text[start : text.index("\ndef ", start + 1)]

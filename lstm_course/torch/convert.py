@@ -59,6 +59,7 @@ def from_torch(lstm: nn.LSTM, layer: int | None = None) -> LSTMParams:
     return params_from_pytorch(*arrays)
 
 
+# ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
 def to_torch(params: LSTMParams, batch_first: bool = True, device=None) -> nn.LSTM:
     """A single-layer nn.LSTM (dtype of the arrays) computing the standard variant of ``params``.
 
