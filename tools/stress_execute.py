@@ -51,6 +51,7 @@ The process prints a summary per executor and notebook and exits 1 when anything
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import csv
 import os
@@ -423,6 +424,9 @@ def diagnose(executor, proc, tree, logfile: Path, dump_dir, label, probe_hung) -
     return "\n".join(parts)
 
 
+RUNNING: set = set()  # the runs in flight (--jobs > 1: other threads'), killed on SIGTERM
+
+
 def run_once(
     executor: str,
     notebook: Path,
@@ -446,6 +450,7 @@ def run_once(
             text=True,
             start_new_session=True,  # its own group: pytest-xdist workers, jupyter subprocesses
         )
+        RUNNING.add(proc)
         try:
             proc.wait(timeout=limit)
         except subprocess.TimeoutExpired:
@@ -458,6 +463,8 @@ def run_once(
         except BaseException:  # SIGTERM, Ctrl-C: take the run's client and kernel along
             kill_tree(process_tree(proc.pid))
             raise
+        finally:
+            RUNNING.discard(proc)
         seconds = time.monotonic() - t0
         out = logfile.read_text(errors="replace")
     status = "ok" if proc.returncode == 0 else "failed"
@@ -502,6 +509,20 @@ def main(argv=None) -> int:
         default=None,
         help="where py-spy dumps of hung runs go (default: a new temporary folder)",
     )
+    p.add_argument("-j", "--jobs", type=int, default=1, help="runs at the same time")
+    p.add_argument(
+        "--minutes",
+        type=float,
+        default=0,
+        help="start no run after this many minutes (0: no budget); rounds cover every pair",
+    )
+    p.add_argument(
+        "--run-cache",
+        default=None,
+        metavar="DIR",
+        help="replay the notebooks' training runs from this run cache (lstm_course.run_cache, "
+        "filled by a write-mode run: LSTM_COURSE_RUN_CACHE_MODE=write); every cell still runs",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="a line per run")
     p.add_argument(
         "--no-probe",
@@ -520,38 +541,58 @@ def main(argv=None) -> int:
     rows, hangs = [], 0
     print(
         f"{len(notebooks)} notebooks x {len(executors)} executors x {args.runs} runs"
-        f"{f', {args.load} busy loops' if args.load else ''} ({sys.executable})",
+        f"{f', {args.load} busy loops' if args.load else ''}, {args.jobs} at a time"
+        f"{f', run cache {args.run_cache}' if args.run_cache else ''} ({sys.executable})",
         flush=True,
     )
+    # Round by round: round k runs every notebook under every executor once, so a stress cut
+    # short (--minutes, Ctrl-C) has covered every pair evenly.
+    plan = [
+        (k, executor, nb) for k in range(args.runs) for executor in executors for nb in notebooks
+    ]
+    deadline = time.monotonic() + 60 * args.minutes if args.minutes else None
     # SIGTERM too ends in the `finally` below: the busy loops must not outlive the stress
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     load = start_load(args.load)
+    if args.run_cache:
+        os.environ["LSTM_COURSE_RUN_CACHE"] = str(Path(args.run_cache).resolve())
+        os.environ["LSTM_COURSE_RUN_CACHE_MODE"] = "reuse"
+
+    def one(item):
+        k, executor, nb = item
+        if deadline is not None and time.monotonic() > deadline:
+            return None
+        label = f"{executor}-{nb.stem}-{k}"
+        status, seconds, tail = run_once(
+            executor, nb.resolve(), args.limit, dump_dir, label, not args.no_probe
+        )
+        return k, executor, nb, label, status, seconds, tail
+
     try:
-        for executor in executors:
-            for nb in notebooks:
-                times = []
-                for k in range(args.runs):
-                    label = f"{executor}-{nb.stem}-{k}"
-                    status, seconds, tail = run_once(
-                        executor, nb.resolve(), args.limit, dump_dir, label, not args.no_probe
-                    )
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            try:
+                for result in pool.map(one, plan):
+                    if result is None:
+                        continue
+                    k, executor, nb, label, status, seconds, tail = result
                     rows.append((executor, nb.name, k, status, round(seconds, 1)))
                     if args.verbose:
                         print(f"  {label}: {status} {seconds:.1f} s", flush=True)
-                    times.append(seconds)
                     if status == "ok" and tail:
                         print(f"  ok but: {label}: {tail}", flush=True)
                     if status != "ok":
                         hangs += status == "hang"
                         print(
-                            f"  {status.upper()}: {executor} {nb.name} run {k}\n{tail}", flush=True
+                            f"  {status.upper()}: {executor} {nb.name} run {k}\n{tail}",
+                            flush=True,
                         )
-                print(
-                    f"{executor:8s} {nb.name:40s} {args.runs} runs, "
-                    f"{sum(r[3] == 'ok' for r in rows if r[:2] == (executor, nb.name))} ok, "
-                    f"{min(times):6.1f}-{max(times):6.1f} s",
-                    flush=True,
-                )
+                    if executor == executors[-1] and nb == notebooks[-1]:
+                        print(f"round {k + 1} of {args.runs} done ({len(rows)} runs)", flush=True)
+            except BaseException:  # SIGTERM, Ctrl-C: no run may outlive the stress
+                pool.shutdown(wait=False, cancel_futures=True)
+                for proc in list(RUNNING):
+                    kill_tree(process_tree(proc.pid))
+                raise
     finally:
         stop_load(load)
         if args.out:
@@ -559,6 +600,20 @@ def main(argv=None) -> int:
                 w = csv.writer(fh)
                 w.writerow(("executor", "notebook", "run", "status", "seconds"))
                 w.writerows(rows)
+    for executor in executors:
+        for nb in notebooks:
+            mine = [r for r in rows if r[:2] == (executor, nb.name)]
+            if mine:
+                secs = [r[4] for r in mine]
+                print(
+                    f"{executor:8s} {nb.name:40s} {len(mine)} runs, "
+                    f"{sum(r[3] == 'ok' for r in mine)} ok, "
+                    f"{sum(r[3] == 'hang' for r in mine)} hang, "
+                    f"{min(secs):6.1f}-{max(secs):6.1f} s",
+                    flush=True,
+                )
+    if deadline is not None and len(rows) < len(plan):
+        print(f"stopped at the --minutes budget: {len(rows)} of {len(plan)} runs")
     print(f"{len(rows)} runs, {hangs} hang(s)")
     return 1 if hangs else 0
 
