@@ -20,7 +20,7 @@ import numpy as np
 from ..exercises import Exercise, get_exercise
 from ..exercises.cases import case_shape, describe
 from ..gradcheck import rel_error
-from . import diagnose
+from . import diagnose, reading
 from .explain import argument_slips, explain, headline, wrong_shape
 from .freshness import stale_reason
 from .outcome import normalize, run_function
@@ -532,7 +532,9 @@ def _where(cases, labels, k, paren=False) -> str:
     return f"{head} ({label})" if paren else f"{head}: {label}"
 
 
-def _raised_text(ex, outcome, case_where, dims=None) -> str:
+def _raised_text(ex, outcome, case_where, dims=None, static="") -> str:
+    """The exception on the learner's line; `static`, a static reading of their source
+    (a notebook variable, a hard-coded size), replaces the guess from the line's shapes."""
     text = f"Your {ex.name} raised {headline(outcome.error)}"
     if outcome.error_line:
         where = (
@@ -547,7 +549,7 @@ def _raised_text(ex, outcome, case_where, dims=None) -> str:
     text += f"\nin {case_where}."
     if outcome.error.startswith("SystemExit"):
         text += "\nSystemExit comes from sys.exit() or exit(): return a value instead."
-    why = explain(
+    why = static or explain(
         outcome.error,
         outcome.error_line,
         outcome.error_shapes,
@@ -586,9 +588,9 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
         raise ValueError(f"judge needs one outcome per case: {n} cases, {len(outcomes)} outcomes")
     for k, o in enumerate(outcomes):
         if o.status != "returned":
-            return fail(
-                _raised_text(ex, o, _where(cases, labels, k, paren=True), case_shape(cases[k]))
-            )
+            where, dims = _where(cases, labels, k, paren=True), case_shape(cases[k])
+            static = _raised_reading(o.source, cases)
+            return fail(_raised_text(ex, o, where, dims, static))
 
     rel = ex.tolerance.get("rel")
     expected = [normalize(_quietly(ex.reference, c)) for c in cases]
@@ -601,7 +603,9 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     # None and foreign objects first: no known mistake returns those
     for k, (kind, _, text) in problems:
         if kind in ("none", "foreign"):
-            return fail(f"{_capital(text)} ({_where(cases, labels, k)}).")
+            printed = reading.printed_output(outcomes[k].source) if kind == "none" else ""
+            text = f"{_capital(text)} ({_where(cases, labels, k)})."
+            return fail(text + ("\n" + printed if printed else ""))
     tname = outcomes[0].type_name
     if ex.expect_type and not (tname == ex.expect_type or tname.endswith("." + ex.expect_type)):
         return fail(
@@ -629,6 +633,17 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
         if _is_mistake(ex, mistake, cases, outcomes, rel):
             return fail(f"Known mistake: {mistake.diagnosis}")
 
+    # the learner's own code read statically: exact, so before any guess from the values
+    # (a guess may edit code the learner did not write, such as a gate's inside)
+    n_base = getattr(cases, "n_base", len(cases))
+    dims_list = [case_shape(c) for c in cases[:n_base]]
+    text = reading.source_readings(outcomes[0].source, dims_list)
+    if text:
+        return fail(text)
+    text = _shape_reading(ex, problems, cases, expected, outcomes)
+    if text:
+        k, (_, _, shape) = next((k, p) for k, p in problems if p[0] == "shape")
+        return fail(f"{_shape_text(shape, cases, labels, k)}\n{text}")
     text = _shape_slip(ex, problems, cases, expected, outcomes)
     if text:  # a recognisable wrong shape: no edit of the values' search can say more
         k, (_, _, shape) = next((k, p) for k, p in problems if p[0] == "shape")
@@ -640,18 +655,23 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     def reproduces(fn):
         return quick(fn) and _reproduces(ex, fn, cases, outcomes, rel, copy_cases=False)
 
+    # a course function called with another quantity than its parameter's: exact, so a
+    # mistake made inside that function's body (code the learner did not write) that gives
+    # the same output yields to it
+    slips = argument_slips(outcomes[0].source)
+    variant = ex.resolve_options(**options).get("variant")
+    inner = diagnose.inner_mistakes(ex, reproduces, variant)
+    if inner and slips:
+        return fail(slips)
     text = (
         diagnose.compositions(ex, mistakes, reproduces)
-        or diagnose.inner_mistakes(ex, reproduces, ex.resolve_options(**options).get("variant"))
+        or inner
         or diagnose.edits_of_answer(ex, mistakes, reproduces, quick)
         or diagnose.substituted(ex, cases, outcomes, expected, lambda a, b: _matches(ex, a, b, rel))
         or diagnose.scaled(expected, outcomes, getattr(cases, "n_base", len(cases)))
     )
-    if text:
-        return fail(text)
-    text = argument_slips(outcomes[0].source)
-    if text:  # a course function given another quantity than its parameter's
-        return fail(text)
+    if text or slips:
+        return fail(text or slips)
 
     for kind in ("form", "shape", "dtype", "nonfinite"):
         for k, (knd, _path, text) in problems:
@@ -696,6 +716,36 @@ def _shapes_at(values, path, n):
         tuple(v.shape) if isinstance(v, np.ndarray) else None
         for v in (_part(value, path) for value in values[:n])
     ]
+
+
+def _raised_reading(source, cases) -> str:
+    """What the learner's source shows about an exception: a notebook variable read where an
+    argument belongs, a size hard-coded as a number ('' when neither)."""
+    dims_list = [case_shape(c) for c in cases[: getattr(cases, "n_base", len(cases))]]
+    try:
+        texts = (reading.notebook_globals(source), reading.hard_coded_sizes(source, dims_list))
+    except Exception:  # noqa: BLE001 - a reading is optional
+        return ""
+    return "\n".join(t for t in texts if t)
+
+
+def _shape_reading(ex, problems, cases, expected, outcomes) -> str:
+    """The first wrongly shaped part, read off the learner's source: the operands that make it,
+    combined in another way, give the lesson's shape (see reading.shape_reading)."""
+    n = getattr(cases, "n_base", len(cases))
+    paths = [path for k, (kind, path, _) in problems if kind == "shape" and k < n]
+    if not paths:
+        return ""
+    path = paths[0]
+    got = _shapes_at([o.value for o in outcomes], path, n)
+    want = _shapes_at(expected, path, n)
+    if None in got or None in want:
+        return ""
+    dims = [case_shape(c) for c in cases[:n]]
+    backward = ex.name.endswith("_backward")
+    return reading.shape_reading(
+        outcomes[0].source, list(cases[:n]), path, got, want, dims, backward
+    )
 
 
 def _shape_slip(ex, problems, cases, expected, outcomes) -> str:

@@ -55,6 +55,7 @@ _SAME_SHAPE = {
     "asarray",
     "array",
 }
+_REDUCE = {"sum", "mean", "max", "min", "prod"}
 _JOIN = {"concatenate", "hstack", "vstack", "column_stack", "row_stack", "stack", "concat"}
 _RETURNS = {
     "lstm_cell": "(STM_t, LTM_t)",
@@ -384,11 +385,29 @@ class _Infer:
             if out is None:
                 self.failures.append(("matmul", node, left, right, a, b))
             return out
+        if short in _REDUCE and isinstance(node.func, ast.Attribute):
+            return self._reduce(node, fname, args, kw)
         if short in _SAME_SHAPE and args:
             if short in ("maximum", "minimum") and len(args) == 2:
                 return _broadcast(args[0], args[1]) if None not in args else None
             return args[0]
         return None
+
+    def _reduce(self, node, fname, args, kw):
+        """x.sum(axis=k), np.sum(x, axis=k) (mean, max, ...): x's shape without axis k."""
+        method = not fname.startswith(("np.", "numpy."))
+        base = self.visit(node.func.value) if method else (args[0] if args else None)
+        rest = node.args if method else node.args[1:]
+        axis_node = kw.get("axis", rest[0] if rest else None)
+        if base is None or kw.get("keepdims") is not None:
+            return None
+        if axis_node is None:
+            return ()
+        axis = _int(axis_node)
+        if axis is None or not -len(base) <= axis < len(base):
+            return None
+        axis %= len(base)
+        return base[:axis] + base[axis + 1 :]
 
     def _join(self, node, fname, parts, axis):
         shapes = [self.visit(p) for p in parts]
@@ -531,6 +550,9 @@ def _broadcast_text(inf, node, left, right, a, b, dims) -> str:
         f"{shape_text(b, dims)}. `{sym}` works entry by entry: it needs equal shapes "
         "(or shapes that broadcast, such as (B, H) and (H,))."
     )
+    flipped = _transposed_product(inf, left, dims) or _transposed_product(inf, right, dims)
+    if flipped:
+        return text + flipped
     product = _matmul(a, b)
     if sym == "*" and product is not None:
         text += (
@@ -543,6 +565,48 @@ def _broadcast_text(inf, node, left, right, a, b, dims) -> str:
             f"{shape_text(product, dims)}."
         )
     return text
+
+
+def _ragged_text(inf, tree) -> str:
+    """NumPy asked to make one array of arrays whose shapes differ (np.array of a list of
+    arrays, np.linalg.norm(list(grads.values())))."""
+    seqs = (ast.List, ast.Tuple, ast.ListComp, ast.GeneratorExp)
+    found = None
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Call) and node.args:
+            arg = node.args[0]
+            listed = isinstance(arg, seqs) or (
+                isinstance(arg, ast.Call) and _name(arg.func) in ("list", "tuple")
+            )
+            if listed and _name(node.func).startswith(("np.", "numpy.")):
+                found = (inf.text(node.func), inf.text(arg))
+                break
+    what = f"`{found[0]}` got `{found[1]}`, a sequence of" if found else "NumPy got a sequence of"
+    return (
+        f"{what} arrays whose shapes differ: it cannot stack them into one array. Work array "
+        "by array and combine the numbers (e.g. sum `np.sum(g ** 2)` over the arrays g), or "
+        "join flattened copies: `np.concatenate([g.ravel() for g in ...])`."
+    )
+
+
+def _transposed_product(inf, node, dims) -> str:
+    """`W.T @ x.T` (the batch in the columns, (H, B)) where the lesson writes `x @ W`, (B, H)."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult)):
+        return ""
+    left, right = node.left, node.right
+    if not (isinstance(left, ast.Attribute) and left.attr == "T"):
+        return ""
+    if not (isinstance(right, ast.Attribute) and right.attr == "T"):
+        return ""
+    w, x = inf.text(left.value), inf.text(right.value)
+    shape = inf.visit(node)
+    flipped = _axes_text(tuple(reversed(shape)), dims) if shape else ""
+    return (
+        f"\n`{inf.text(node)}` is `({x} @ {w}).T`: the batch in the columns. In the lesson the "
+        f"batch is in the rows: write `{x} @ {w}`"
+        + (f", shape {flipped}," if flipped else "")
+        + " to which a bias adds row by row."
+    )
 
 
 def _join_text(inf, node, parts, shapes, axis, fname, dims) -> str:
@@ -706,6 +770,8 @@ def _explain(error, line, shapes, dims, function="", callee="") -> str:  # noqa:
             "a stack of arrays (or fails when their shapes differ). Join [STM, E] with "
             "np.concatenate([stm, event], axis=-1), shape (B, H+D)."
         )
+    if "inhomogeneous" in message or "array element with a sequence" in message:
+        return _ragged_text(inf, tree)
     if "matmul" in message or "not aligned" in message:
         f = first("matmul")
         if f:
