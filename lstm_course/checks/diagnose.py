@@ -149,11 +149,45 @@ def scaled(expected, outcomes, n_base) -> str | None:
     )
 
 
-def edits_of_answer(ex, mistakes, reproduces, quick) -> str | None:
+def same_shape_inputs(cases) -> tuple[tuple[str, ...], ...]:
+    """Groups of array inputs that have one shape in every case (`ltm` and `f`; a dict
+    argument's items as `cache["kept"]`): one passed for another raises no error."""
+    n_base = getattr(cases, "n_base", len(cases))
+    shapes: dict[str, list] = {}
+    for case in cases[:n_base]:
+        for label, value in _labelled_arrays(case):
+            shapes.setdefault(label, []).append(value.shape)
+    groups: dict[tuple, list[str]] = {}
+    for label, seen in shapes.items():
+        if len(seen) == n_base:
+            groups.setdefault(tuple(seen), []).append(label)
+    return tuple(tuple(g) for g in groups.values() if len(g) > 1)
+
+
+def _labelled_arrays(case: dict):
+    """(label, array) for the top-level float arrays of a case and the float arrays of a dict
+    argument ('cache["kept"]')."""
+    for key, value in case.items():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            yield key, value
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(k, str) and isinstance(v, np.ndarray) and v.dtype.kind == "f":
+                    yield f'{key}["{k}"]', v
+
+
+def edits_of_answer(ex, mistakes, reproduces, quick, cases=()) -> str | None:
     """One or two small edits of the answer's body (a known mistake may be one of them) that
-    reproduce the learner's output (lstm_course.exercises.mutants)."""
+    reproduce the learner's output (lstm_course.exercises.mutants); an input may be replaced by
+    another of the same shape (see same_shape_inputs)."""
     catalogue = [mutants.Mutant(m.spans(ex.body), (m.diagnosis,), ("catalogue",)) for m in mistakes]
-    search = mutants.searcher(ex.def_line, ex.body, ex.namespace, catalogue=catalogue)
+    search = mutants.searcher(
+        ex.def_line,
+        ex.body,
+        ex.namespace,
+        catalogue=catalogue,
+        same_shape=same_shape_inputs(cases) if len(cases) else (),
+    )
     found = search.explain(reproduces, quick)
     if found is None:
         return None
