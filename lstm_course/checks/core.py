@@ -406,6 +406,12 @@ def _reproduces(ex, fn, cases, outcomes, rel, copy_cases=True) -> bool:
     return True
 
 
+def _run_quiet(fn, case):
+    """A package edit of the answer run on a case (it never changes its arguments), normalized."""
+    with np.errstate(all="ignore"):
+        return normalize(fn(**case))
+
+
 def _is_mistake(ex, mistake, cases, outcomes, rel) -> bool:
     return _reproduces(ex, ex.mistake_fn(mistake), cases, outcomes, rel)
 
@@ -640,12 +646,27 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     def reproduces(fn):
         return quick(fn) and _reproduces(ex, fn, cases, outcomes, rel, copy_cases=False)
 
+    def edits():
+        return diagnose.edits_of_answer(
+            ex,
+            mistakes,
+            reproduces,
+            quick,
+            cases,
+            (outcomes, _run_quiet, lambda a, b: _matches(ex, a, b, rel), lambda p: _label(ex, p)),
+        )
+
+    text = diagnose.compositions(ex, mistakes, reproduces) or diagnose.inner_mistakes(
+        ex, reproduces, ex.resolve_options(**options).get("variant")
+    )
+    one_slip = None
+    if not text:
+        text, one_slip = edits()
     text = (
-        diagnose.compositions(ex, mistakes, reproduces)
-        or diagnose.inner_mistakes(ex, reproduces, ex.resolve_options(**options).get("variant"))
-        or diagnose.edits_of_answer(ex, mistakes, reproduces, quick, cases)
+        text
         or diagnose.substituted(ex, cases, outcomes, expected, lambda a, b: _matches(ex, a, b, rel))
         or diagnose.scaled(expected, outcomes, getattr(cases, "n_base", len(cases)))
+        or one_slip
     )
     if text:
         return fail(text)

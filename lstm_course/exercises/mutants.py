@@ -1668,6 +1668,70 @@ class MutantSearch:
         self.stats["seconds"] = time.perf_counter() - t0
         return found
 
+    def closer(
+        self,
+        right: Callable[[Callable, int], frozenset | None],
+        n_cases: int,
+        matches: Callable[[Callable], bool],
+        quick: Callable[[Callable], bool] | None = None,
+        *,
+        time_budget: float = 0.35,
+        candidates: int = 3,
+    ) -> tuple[Mutant, Mutant | None, frozenset] | None:
+        """Two slips found one at a time, for an output of several parts (the keys of a
+        gradient dict, a tuple's items): a single that makes MORE parts right and none wrong
+        that the reference has right (on every case) is one slip; a single on top of it that
+        reproduces the whole output is the other.
+
+        right(fn, k) -> the parts of fn's output on case k that equal the learner's (None when
+        fn cannot run there). Returns (first, second or None, the parts right in every case
+        with the first), or None when no single brings the output closer. Stops after
+        time_budget seconds.
+        """
+        t0 = time.perf_counter()
+        with np.errstate(all="ignore"):
+            reference = self.function(Mutant((), (), ()))
+            base = [right(reference, k) for k in range(n_cases)] if reference else None
+            if not base or any(b is None for b in base):
+                return None
+            scored = []
+            for m in self.singles:
+                if time.perf_counter() - t0 > time_budget:
+                    return None
+                fn = self.function(m)
+                got = _holds_value(right, fn, 0) if fn is not None else None
+                if got is not None and got > base[0]:
+                    scored.append((-len(got), len(scored), m))
+            scored.sort(key=lambda t: t[:2])
+            for _, _, m in scored[:candidates]:
+                fn = self.function(m)
+                now = [_holds_value(right, fn, k) for k in range(n_cases)]
+                if any(x is None or not x >= b for x, b in zip(now, base, strict=True)):
+                    continue
+                better = [x for _, _, x in scored if x is not m]
+                second = self._second(m, better, matches, quick, t0, time_budget)
+                return m, second, frozenset.intersection(*now)
+        return None
+
+    def _second(self, first, better, matches, quick, t0, time_budget) -> Mutant | None:
+        """A single composed with `first` that reproduces the whole output: the singles that
+        bring the output closer on their own first (an independent slip does), then the rest."""
+        seen = set(id(m) for m in better)
+        for m in better + [m for m in self.singles if id(m) not in seen]:
+            if time.perf_counter() - t0 > time_budget:
+                return None
+            both = compose(first, m)
+            if both is not None and self._try(both, quick, matches) == "yes":
+                return both
+        return None
+
+
+def _holds_value(fn_of, fn, k):
+    try:
+        return fn_of(fn, k)
+    except Exception:  # noqa: BLE001 - a mutant that crashes brings nothing closer
+        return None
+
 
 def _holds2(predicate, a, b) -> bool:
     try:
