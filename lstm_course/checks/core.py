@@ -406,6 +406,12 @@ def _reproduces(ex, fn, cases, outcomes, rel, copy_cases=True) -> bool:
     return True
 
 
+def _run_quiet(fn, case):
+    """A package edit of the answer run on a case (it never changes its arguments), normalized."""
+    with np.errstate(all="ignore"):
+        return normalize(fn(**case))
+
+
 def _is_mistake(ex, mistake, cases, outcomes, rel) -> bool:
     return _reproduces(ex, ex.mistake_fn(mistake), cases, outcomes, rel)
 
@@ -663,12 +669,26 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     inner = diagnose.inner_mistakes(ex, reproduces, variant)
     if inner and slips:
         return fail(slips)
+
+    def edits():
+        return diagnose.edits_of_answer(
+            ex,
+            mistakes,
+            reproduces,
+            quick,
+            cases,
+            (outcomes, _run_quiet, lambda a, b: _matches(ex, a, b, rel), lambda p: _label(ex, p)),
+        )
+
+    text = diagnose.compositions(ex, mistakes, reproduces) or inner
+    one_slip = None
+    if not text:
+        text, one_slip = edits()
     text = (
-        diagnose.compositions(ex, mistakes, reproduces)
-        or inner
-        or diagnose.edits_of_answer(ex, mistakes, reproduces, quick)
+        text
         or diagnose.substituted(ex, cases, outcomes, expected, lambda a, b: _matches(ex, a, b, rel))
         or diagnose.scaled(expected, outcomes, getattr(cases, "n_base", len(cases)))
+        or one_slip
     )
     if text or slips:
         return fail(text or slips)

@@ -42,6 +42,7 @@ __all__ = [
     "compositions",
     "inner_mistakes",
     "edits_of_answer",
+    "closer_edits",
     "substituted",
     "scaled",
     "sensitivity",
@@ -149,12 +150,74 @@ def scaled(expected, outcomes, n_base) -> str | None:
     )
 
 
-def edits_of_answer(ex, mistakes, reproduces, quick) -> str | None:
+def same_shape_inputs(cases) -> tuple[tuple[str, ...], ...]:
+    """Groups of array inputs that have one shape in every case (`ltm` and `f`; a dict
+    argument's items as `cache["kept"]`): one passed for another raises no error."""
+    n_base = getattr(cases, "n_base", len(cases))
+    shapes: dict[str, list] = {}
+    for case in cases[:n_base]:
+        for label, value in _labelled_arrays(case):
+            shapes.setdefault(label, []).append(value.shape)
+    groups: dict[tuple, list[str]] = {}
+    for label, seen in shapes.items():
+        if len(seen) == n_base:
+            groups.setdefault(tuple(seen), []).append(label)
+    return tuple(tuple(g) for g in groups.values() if len(g) > 1)
+
+
+def _labelled_arrays(case: dict):
+    """(label, array) for the top-level float arrays of a case and the float arrays of a dict
+    argument ('cache["kept"]')."""
+    for key, value in case.items():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            yield key, value
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(k, str) and isinstance(v, np.ndarray) and v.dtype.kind == "f":
+                    yield f'{key}["{k}"]', v
+
+
+def edits_of_answer(ex, mistakes, reproduces, quick, cases=(), parts=None):
     """One or two small edits of the answer's body (a known mistake may be one of them) that
-    reproduce the learner's output (lstm_course.exercises.mutants)."""
+    reproduce the learner's output (lstm_course.exercises.mutants); an input may be replaced by
+    another of the same shape (see same_shape_inputs).
+
+    parts, for an output of several parts (a dict, a tuple): (outcomes, run, same, label), see
+    closer_edits; then the two slips are first looked for one at a time (cheaper than every
+    pair), the pairs after that within _PAIR_SECONDS, and, when nothing reproduces the whole
+    output, one slip is named with the parts that still differ.
+
+    Returns the text, or None; with parts, (the text that explains the whole output or None,
+    the one slip's text or None): the caller says the second only when nothing else explains
+    the whole output.
+    """
     catalogue = [mutants.Mutant(m.spans(ex.body), (m.diagnosis,), ("catalogue",)) for m in mistakes]
-    search = mutants.searcher(ex.def_line, ex.body, ex.namespace, catalogue=catalogue)
-    found = search.explain(reproduces, quick)
+    search = mutants.searcher(
+        ex.def_line,
+        ex.body,
+        ex.namespace,
+        catalogue=catalogue,
+        same_shape=same_shape_inputs(cases) if len(cases) else (),
+    )
+    if parts is None or len(_part_keys(parts[0][0].value)) < 2:
+        text = _slips_text(search.explain(reproduces, quick, max_pairs=_SINGLE_PART_PAIRS))
+        return text if parts is None else (text, None)
+    found = search.explain(reproduces, quick, pairs=False)
+    if found is not None or search.stats.get("reference_matches"):
+        return _slips_text(found), None
+    whole, partial = closer_edits(search, cases, *parts, reproduces, quick)
+    if whole:
+        return whole, None
+    return _slips_text(search.explain(reproduces, quick, time_budget=_PAIR_SECONDS)), partial
+
+
+# the pair cap for an output of one array (a gate: ~0.2 ms a pair)
+_SINGLE_PART_PAIRS = 1600
+# the pair search's time when the one-at-a-time search found no whole answer (seconds)
+_PAIR_SECONDS = 0.2
+
+
+def _slips_text(found) -> str | None:
     if found is None:
         return None
     what = [_capital(w.rstrip(".")) for w in found.what]
@@ -162,6 +225,59 @@ def edits_of_answer(ex, mistakes, reproduces, quick) -> str | None:
         return f"Your output is the answer with one slip: {what[0][:1].lower() + what[0][1:]}."
     lines = "\n".join(f"  {k}. {w}." for k, w in enumerate(what, 1))
     return f"Your output is the answer with {len(what)} slips:\n{lines}"
+
+
+def closer_edits(search, cases, outcomes, run, same, label, reproduces, quick):
+    """Two slips in an output of several parts, found one at a time (MutantSearch.closer): the
+    edit that makes more parts right is named as one slip; the other is the edit on top of it
+    that reproduces everything, or, when none does, the parts that still differ are named.
+
+    run(fn, case) -> fn's normalized output; same(a, b) compares two normalized parts;
+    label(path) names a part. Returns (the two slips' text, or None; the one slip's text with
+    the parts that still differ, or None).
+    """
+    n_base = getattr(cases, "n_base", len(cases))
+    keys = _part_keys(outcomes[0].value)
+    if len(keys) < 2 or any(_part_keys(o.value) != keys for o in outcomes[:n_base]):
+        return None, None
+
+    def right(fn, k):
+        value = run(fn, cases[k])
+        got = outcomes[k].value
+        return frozenset(p for p in keys if _same_part(value, got, p, same))
+
+    found = search.closer(right, n_base, reproduces, quick)
+    if found is None:
+        return None, None
+    first, second, done = found
+    if second is not None:
+        return _slips_text(second), None
+    wrong = [label((p,)).removeprefix("your ") for p in keys if p not in done]
+    if not wrong:
+        return None, None
+    return None, (
+        f"One of your slips: {first.what[0].rstrip('.')}.\nSomething else still differs in "
+        f"{_names_plain(wrong)} (with that slip alone, your other parts are right)."
+    )
+
+
+def _part_keys(value) -> tuple:
+    if isinstance(value, dict):
+        return tuple(value)
+    if isinstance(value, (tuple, list)):
+        return tuple(range(len(value)))
+    return ()
+
+
+def _same_part(value, got, key, same) -> bool:
+    try:
+        return bool(same(value[key], got[key]))
+    except (KeyError, IndexError, TypeError):
+        return False
+
+
+def _names_plain(names) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def sensitivity(cases, outcomes, expected, same) -> str | None:
@@ -461,6 +577,19 @@ def _whole(pairs, tol) -> str | None:
         with np.errstate(all="ignore"):
             if all(_close_all(g, f(e), tol) for e, g in pairs):
                 return text
+    if all(e.ndim == 2 and e.shape[0] == e.shape[1] for e, _ in pairs) and all(
+        _close_all(g, e.T, tol) for e, g in pairs
+    ):
+        return (
+            "is exactly the transpose of the reference's, in every case: a square matrix "
+            "transposed (no error is raised)"
+        )
+    factor = _part_factor(pairs, tol)
+    if factor is not None:
+        return (
+            f"is exactly {factor:.6g} times the reference's, in every case: a stray factor (a "
+            "mean or an average where the lesson has a sum, a 2 or 0.5)?"
+        )
     if all(_close_all(np.abs(g), np.abs(e), tol) for e, g in pairs):
         flipped = sum(int((~np.isclose(g, e, **tol)).sum()) for e, g in pairs)
         total = sum(e.size for e, _ in pairs)
@@ -469,6 +598,23 @@ def _whole(pairs, tol) -> str | None:
             f"in {flipped} of {total} entries"
         )
     return None
+
+
+def _part_factor(pairs, tol) -> float | None:
+    """c when the part is c times the reference's in every case (one c, not 0, 1 or -1)."""
+    ratios = []
+    for e, g in pairs:
+        mask = np.abs(e) > 1e-6
+        if not mask.any() or not np.allclose(g[~mask], 0.0, atol=tol["atol"], rtol=0):
+            return None
+        ratios.append(g[mask] / e[mask])
+    r = np.concatenate(ratios)
+    c = float(np.median(r))
+    if not np.isfinite(c) or min(abs(c), abs(c - 1), abs(c + 1)) < 1e-6:
+        return None
+    if not all(_close_all(g, c * e, tol) for e, g in pairs):
+        return None
+    return c
 
 
 def _axis_name(ax: int, shapes, dims) -> str:

@@ -152,6 +152,11 @@ KINDS = (
     "derivative_form",
     "derivative_dropped",
     "derivative_added",
+    "value_swapped",
+    "derivative_other",
+    "derivative_reactivated",
+    "activation_on_input",
+    "bias_in_product",
 )
 _RANK = {k: n for n, k in enumerate(KINDS)}
 
@@ -295,6 +300,7 @@ class _Body:
             if k > 1 or name in self.args:
                 self.assigned_by.pop(name, None)
         self.found: dict[tuple, Mutant] = {}
+        self.same_shape: list[frozenset[str]] = []
 
     # -- positions
     def pos(self, lineno: int, col: int) -> int:
@@ -429,13 +435,18 @@ def _is_weight(name: str) -> bool:
     return name.startswith(("W", "weight"))
 
 
-def single_mutants(body: str, arg_names: Sequence[str] = ()) -> list[Mutant]:
+def single_mutants(
+    body: str, arg_names: Sequence[str] = (), same_shape: Iterable[Iterable[str]] = ()
+) -> list[Mutant]:
     """Every one-slip edit of body, from its AST, commonest kinds first (see KINDS).
 
     arg_names: the function's parameters (with the body's assigned names they are the names a
-    slip may use instead of another). Edits that change nothing are not made.
+    slip may use instead of another). same_shape: groups of inputs that have one shape in every
+    case (`ltm`, `f`; `cache["kept"]`, `cache["ltm"]`): one passed for another raises no error.
+    Edits that change nothing are not made.
     """
     b = _Body(body, arg_names)
+    b.same_shape = [frozenset(g) for g in same_shape]
     nodes = sorted(
         (n for n in ast.walk(b.tree) if hasattr(n, "lineno")),
         key=lambda n: (n.lineno, n.col_offset, -n.end_lineno, -n.end_col_offset),
@@ -447,6 +458,7 @@ def single_mutants(body: str, arg_names: Sequence[str] = ()) -> list[Mutant]:
             _call(b, node)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             _name(b, node)
+            _value_swapped(b, node)
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             _attribute(b, node)
         elif isinstance(node, ast.Tuple) and _returned_or_assigned(b, node):
@@ -455,7 +467,9 @@ def single_mutants(body: str, arg_names: Sequence[str] = ()) -> list[Mutant]:
             _augassign(b, node)
         elif isinstance(node, ast.Compare) and len(node.ops) == 1:
             _compare(b, node)
-        elif isinstance(node, ast.Slice):
+        elif isinstance(node, ast.Subscript):
+            _value_swapped(b, node)
+        if isinstance(node, ast.Slice):
             _slice_bounds(b, node)
             _split_moved(b, node)
         if isinstance(node, (ast.Assign, ast.Return)):
@@ -512,6 +526,9 @@ def _binop(b: _Body, node: ast.BinOp) -> None:
             f"in `{quote}` you {did} where the lesson {does}{sub}",
         )
     _derivative_form(b, node)
+    _derivative_other(b, node)
+    _derivative_reactivated(b, node)
+    _bias_in_product(b, node)
     _term_inside(b, node, found)
     parent = b.parent.get(node)
     returned = isinstance(parent, ast.Return)
@@ -578,6 +595,7 @@ def _call(b: _Body, node: ast.Call) -> None:
                 f"in `{quote}` you left out the {name}: the lesson squashes `{inner}` with it",
             )
             _term_outside(b, node, name)
+            _activation_on_input(b, node, name)
     args = [a for a in node.args if not isinstance(a, (ast.Constant, ast.Starred))]
     if len(args) == len(node.args):
         _swap_items(b, node, node.args, "args_swapped")
@@ -1062,6 +1080,169 @@ def _derivative_added(b: _Body, stmt: ast.Assign) -> None:
     )
 
 
+# --------------------------------------------------------------------------- inputs of one shape,
+# derivatives from the wrong value, an activation or a bias at the wrong place
+
+
+def input_label(node) -> str | None:
+    """An input as the same-shape groups name it: `ltm`, or `cache["kept"]` (a string key of
+    an argument's dict), else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and isinstance(node.slice, ast.Constant)
+        and isinstance(node.slice.value, str)
+    ):
+        return f'{node.value.id}["{node.slice.value}"]'
+    return None
+
+
+def _value_swapped(b: _Body, node) -> None:
+    """An input replaced by another input of the same shape that the answer also reads (`f`
+    where `ltm` belongs, `cache["ltm"]` for `cache["kept"]`): no error, a wrong value."""
+    label = input_label(node)
+    if label is None or not isinstance(getattr(node, "ctx", None), ast.Load):
+        return
+    if isinstance(node, ast.Name) and label not in b.args:
+        return
+    parent = b.parent.get(node)
+    if isinstance(parent, ast.Call) and parent.func is node:
+        return
+    group = next((g for g in b.same_shape if label in g), None)
+    if group is None:
+        return
+    s, e = b.span(node)
+    quote = b.quote(node)
+    for other in sorted(group - {label}):
+        if isinstance(node, ast.Name) and (other not in b.args or _plausible(label, other)):
+            continue  # a plausible swap is a name_swapped already
+        b.add(
+            "value_swapped",
+            [(s, e, other)],
+            f"in `{quote}` you used {other} where it has {label} (the two have the same shape, "
+            "so nothing raises)",
+        )
+
+
+def _derivative_other(b: _Body, node: ast.BinOp) -> None:
+    """A derivative built from another gate's value: `U * (1 - U)` where V's derivative
+    `V * (1 - V)` belongs (the gate values named in the body's derivatives)."""
+    x = _tanh_prime(node)
+    found = None if x is not None else _sigmoid_prime(node)
+    if x is None and found is None:
+        return
+    x = x if x is not None else found[0]
+    names = set()
+    for n in ast.walk(b.tree):
+        if isinstance(n, ast.BinOp):
+            y = _tanh_prime(n) or ((_sigmoid_prime(n) or (None,))[0])
+            if y is not None:
+                names.add(y)
+    values = (names | b.sigmoid_valued | b.tanh_valued) & b.pool
+    quote = b.quote(node)
+    s, e = b.span(node)
+    if found is not None:
+        s = b.span(found[1])[0]
+    text = b.body[s:e]
+    for y in sorted(values - {x}):
+        if b.defined.get(y, -1) >= s:
+            continue
+        new = re.sub(rf"\b{re.escape(x)}\b", y, text)
+        b.add(
+            "derivative_other",
+            [(s, e, new)],
+            f"in `{quote}` the derivative is built from {y} where it has {x}: the derivative "
+            f"of a gate comes from that gate's own value ({' '.join(text.split())})",
+        )
+
+
+def _derivative_reactivated(b: _Body, node: ast.BinOp) -> None:
+    """`1 - np.tanh(U)**2` where `1 - U**2` belongs: the activation applied again to a value
+    that already is its output."""
+    x = _tanh_prime(node)
+    quote = b.quote(node)
+    if x is not None:
+        s, e = b.span(node.right.left)
+        b.add(
+            "derivative_reactivated",
+            [(s, e, f"np.tanh({x})")],
+            f"in `{quote}` you applied tanh again to {x}, which already is tanh(...): tanh' is "
+            f"1 - {x}**2 from the output {x} itself",
+        )
+        return
+    found = _sigmoid_prime(node)
+    if found is None:
+        return
+    x, first = found
+    s, _ = b.span(first)
+    _, e = b.span(node)
+    sig = f"(1 / (1 + np.exp(-{x})))"
+    b.add(
+        "derivative_reactivated",
+        [(s, e, f"{sig} * (1 - {sig})")],
+        f"in `{quote}` you applied sigmoid again to {x}, which already is sigmoid(...): "
+        f"sigmoid' is {x} * (1 - {x}) from the output {x} itself",
+    )
+
+
+def _activation_on_input(b: _Body, call: ast.Call, act: str) -> None:
+    """`tanh(x) @ W + b` where the lesson has `tanh(x @ W + b)`: the activation applied to the
+    input before the product."""
+    arg = call.args[0]
+    inner = arg
+    while isinstance(inner, ast.BinOp) and isinstance(inner.op, (ast.Add, ast.Sub)):
+        inner = inner.left
+    if not (isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.MatMult)):
+        return
+    ls, le = b.span(inner.left)
+    fs, fe = b.span(call.func)
+    cs, ce = b.span(call)
+    if b.body[ce - 1] != ")":
+        return
+    parent = b.parent.get(call)
+    bare = isinstance(parent, (ast.Assign, ast.Return, ast.Expr))
+    left = " ".join(b.seg(inner.left).split())
+    func = b.body[fs:fe]
+    edits = [
+        (fs, ls, "(" if not bare else ""),
+        (ls, le, f"{func}({b.body[ls:le]})"),
+        (ce - 1, ce, "" if bare else ")"),
+    ]
+    if b.body[fe:ls].strip() != "(":
+        return  # more than the call's parenthesis before the left operand
+    b.add(
+        "activation_on_input",
+        edits,
+        f"in `{b.quote(call)}` you applied {act} to {left} before the product; the lesson "
+        f"squashes the whole pre-activation: {' '.join(b.seg(call).split())}",
+    )
+
+
+def _bias_in_product(b: _Body, node: ast.BinOp) -> None:
+    """`(x + b) @ W` where the lesson has `x @ W + b`: the bias added before the product."""
+    if not isinstance(node.op, ast.Add) or not _is_bias(node.right):
+        return
+    prod = node.left
+    if not (isinstance(prod, ast.BinOp) and isinstance(prod.op, ast.MatMult)):
+        return
+    found = _op_span(b, node)
+    if found is None:
+        return
+    _, _, left, right = found
+    ls, le = b.span(prod.left)
+    bias = b.body[right[0] : right[1]]
+    edits = [(ls, ls, "("), (le, le, f" + {bias})"), (left[1], right[1], "")]
+    b.add(
+        "bias_in_product",
+        edits,
+        f"in `{b.quote(node)}` you added the bias {' '.join(bias.split())} to "
+        f"{' '.join(b.seg(prod.left).split())} before the product; the lesson adds it after: "
+        f"{' '.join(b.seg(node).split())}",
+    )
+
+
 # --------------------------------------------------------------------------- building
 
 
@@ -1319,12 +1500,13 @@ class MutantSearch:
         catalogue: Sequence[Mutant] = (),
         *,
         max_pairs: int = 1000,
+        same_shape: Sequence[Sequence[str]] = (),
     ):
         self.def_line = def_line
         self.body = body
         self.namespace = namespace
         self.arg_names = tuple(arg_names) if arg_names is not None else _arg_names(def_line)
-        self.singles = single_mutants(body, self.arg_names)
+        self.singles = single_mutants(body, self.arg_names, same_shape)
         self.catalogue = tuple(catalogue)
         self.max_pairs = max_pairs
         self._globals = dict(namespace)
@@ -1486,6 +1668,70 @@ class MutantSearch:
         self.stats["seconds"] = time.perf_counter() - t0
         return found
 
+    def closer(
+        self,
+        right: Callable[[Callable, int], frozenset | None],
+        n_cases: int,
+        matches: Callable[[Callable], bool],
+        quick: Callable[[Callable], bool] | None = None,
+        *,
+        time_budget: float = 0.35,
+        candidates: int = 3,
+    ) -> tuple[Mutant, Mutant | None, frozenset] | None:
+        """Two slips found one at a time, for an output of several parts (the keys of a
+        gradient dict, a tuple's items): a single that makes MORE parts right and none wrong
+        that the reference has right (on every case) is one slip; a single on top of it that
+        reproduces the whole output is the other.
+
+        right(fn, k) -> the parts of fn's output on case k that equal the learner's (None when
+        fn cannot run there). Returns (first, second or None, the parts right in every case
+        with the first), or None when no single brings the output closer. Stops after
+        time_budget seconds.
+        """
+        t0 = time.perf_counter()
+        with np.errstate(all="ignore"):
+            reference = self.function(Mutant((), (), ()))
+            base = [right(reference, k) for k in range(n_cases)] if reference else None
+            if not base or any(b is None for b in base):
+                return None
+            scored = []
+            for m in self.singles:
+                if time.perf_counter() - t0 > time_budget:
+                    return None
+                fn = self.function(m)
+                got = _holds_value(right, fn, 0) if fn is not None else None
+                if got is not None and got > base[0]:
+                    scored.append((-len(got), len(scored), m))
+            scored.sort(key=lambda t: t[:2])
+            for _, _, m in scored[:candidates]:
+                fn = self.function(m)
+                now = [_holds_value(right, fn, k) for k in range(n_cases)]
+                if any(x is None or not x >= b for x, b in zip(now, base, strict=True)):
+                    continue
+                better = [x for _, _, x in scored if x is not m]
+                second = self._second(m, better, matches, quick, t0, time_budget)
+                return m, second, frozenset.intersection(*now)
+        return None
+
+    def _second(self, first, better, matches, quick, t0, time_budget) -> Mutant | None:
+        """A single composed with `first` that reproduces the whole output: the singles that
+        bring the output closer on their own first (an independent slip does), then the rest."""
+        seen = set(id(m) for m in better)
+        for m in better + [m for m in self.singles if id(m) not in seen]:
+            if time.perf_counter() - t0 > time_budget:
+                return None
+            both = compose(first, m)
+            if both is not None and self._try(both, quick, matches) == "yes":
+                return both
+        return None
+
+
+def _holds_value(fn_of, fn, k):
+    try:
+        return fn_of(fn, k)
+    except Exception:  # noqa: BLE001 - a mutant that crashes brings nothing closer
+        return None
+
 
 def _holds2(predicate, a, b) -> bool:
     try:
@@ -1562,7 +1808,7 @@ def searcher(
         None if arg_names is None else tuple(arg_names),
         tuple(catalogue),
         frozenset((k, id(v)) for k, v in namespace.items()),
-        tuple(sorted(options.items())),
+        tuple(sorted((k, repr(v)) for k, v in options.items())),
     )
     s = _SEARCHES.get(key)
     if s is None:
