@@ -17,6 +17,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     # ~3,000 that the course and its tests import (and checks that they import).
     .venv/bin/python -m pip install --quiet --no-compile -e ".[torch,test,browser]" 2>&1 \
         | grep -v "^WARNING: Location" || true
+    # rfc3987-syntax (jupyter-events asks for jsonschema[format-nongpl]) compiles 39 lark
+    # grammars whenever jsonschema is imported, i.e. in every process that reads a notebook
+    # (nbformat validates): 2.5-3.5 s each, measured here; nothing in the course validates IRIs,
+    # and jsonschema skips that format without it.
+    .venv/bin/python -m pip uninstall --quiet --yes rfc3987-syntax >/dev/null 2>&1 || true
     .venv/bin/python scripts/compile_imported.py \
         || { echo "setup: the install failed (see above)" >&2; exit 1; }
     echo "$want" > "$stamp"
