@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import linecache
 import textwrap
-import time
 
 import numpy as np
 import pytest
@@ -67,9 +66,8 @@ def cell(src: str, name: str):
 
 
 def check(name, src, **options):
-    t = time.perf_counter()
+    # (the time a failing check takes is measured in benchmarks/bench_checks.py, not here)
     result = run_check(name, cell(src, name), **options)
-    assert time.perf_counter() - t < 2.0  # generous: the machine is shared
     assert not result.passed
     assert "Traceback" not in result.message and "lstm_course/" not in result.message
     return result.message
