@@ -520,8 +520,9 @@ def main(argv=None) -> int:
         "--run-cache",
         default=None,
         metavar="DIR",
-        help="replay the notebooks' training runs from this run cache (lstm_course.run_cache, "
-        "filled by a write-mode run: LSTM_COURSE_RUN_CACHE_MODE=write); every cell still runs",
+        help="replay the notebooks' training runs from this run cache folder "
+        "(lstm_course.run_cache, reuse mode: the first run of a training computes and stores "
+        "it); every cell still runs",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="a line per run")
     p.add_argument(
