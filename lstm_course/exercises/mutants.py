@@ -1471,8 +1471,9 @@ class MutantSearch:
          nothing on the first case (see `probe`) are paired last. Two swaps that only exchange
          two neighbours (`i_t * N_t`: the same function) are not tried.
 
-    THE PAIR CAP: at most `max_pairs` (default 1000) pairs are tried, and none after
-    `time_budget` seconds when one is given. A gate has at most ~560 pairs, so all are tried;
+    THE PAIR CAP: at most `max_pairs` (default 1000) pairs are tried (a count, never a time:
+    the same answer gets the same feedback on any machine). A gate has at most ~560 pairs, so
+    all are tried;
     lstm_cell (130 singles, ~8,000 pairs) and lstm_cell_backward (232 singles, ~27,000 pairs)
     are cut: the answer stays fast and deterministic, at the cost of missing two-slip answers
     whose slips are both far down the list. stats["capped"] says when that happened.
@@ -1599,7 +1600,6 @@ class MutantSearch:
         same: Callable[[object, object], bool] | None = None,
         pairs: bool = True,
         max_pairs: int | None = None,
-        time_budget: float | None = None,
     ) -> Mutant | None:
         """The first mutant (fewest slips first) whose function matches, or None.
 
@@ -1610,7 +1610,8 @@ class MutantSearch:
         like a single whose probe or quick raises.
 
         stats afterwards: singles, singles_tried, pairs_tried, seconds, capped (True when the
-        pair cap or the time budget stopped the search), reference_matches.
+        pair cap stopped the search), reference_matches. The search is capped by counts, never
+        by time: the same answer gets the same feedback on any machine, under any load.
         """
         t0 = time.perf_counter()
         cap = self.max_pairs if max_pairs is None else max_pairs
@@ -1656,9 +1657,7 @@ class MutantSearch:
                     last.append(k)
             if found is None and pairs:
                 for m in self.pairs(last):
-                    if self.stats["pairs_tried"] >= cap or (
-                        time_budget is not None and time.perf_counter() - t0 > time_budget
-                    ):
+                    if self.stats["pairs_tried"] >= cap:
                         self.stats["capped"] = True
                         break
                     self.stats["pairs_tried"] += 1
@@ -1675,8 +1674,8 @@ class MutantSearch:
         matches: Callable[[Callable], bool],
         quick: Callable[[Callable], bool] | None = None,
         *,
-        time_budget: float = 0.35,
         candidates: int = 3,
+        max_second: int = 120,
     ) -> tuple[Mutant, Mutant | None, frozenset] | None:
         """Two slips found one at a time, for an output of several parts (the keys of a
         gradient dict, a tuple's items): a single that makes MORE parts right and none wrong
@@ -1685,10 +1684,10 @@ class MutantSearch:
 
         right(fn, k) -> the parts of fn's output on case k that equal the learner's (None when
         fn cannot run there). Returns (first, second or None, the parts right in every case
-        with the first), or None when no single brings the output closer. Stops after
-        time_budget seconds.
+        with the first), or None when no single brings the output closer. Every single is
+        scored once; at most `max_second` seconds slips are tried on top of the first (a count,
+        not a time: the feedback does not depend on the machine's load).
         """
-        t0 = time.perf_counter()
         with np.errstate(all="ignore"):
             reference = self.function(Mutant((), (), ()))
             base = [right(reference, k) for k in range(n_cases)] if reference else None
@@ -1696,8 +1695,6 @@ class MutantSearch:
                 return None
             scored = []
             for m in self.singles:
-                if time.perf_counter() - t0 > time_budget:
-                    return None
                 fn = self.function(m)
                 got = _holds_value(right, fn, 0) if fn is not None else None
                 if got is not None and got > base[0]:
@@ -1709,17 +1706,16 @@ class MutantSearch:
                 if any(x is None or not x >= b for x, b in zip(now, base, strict=True)):
                     continue
                 better = [x for _, _, x in scored if x is not m]
-                second = self._second(m, better, matches, quick, t0, time_budget)
+                second = self._second(m, better, matches, quick, max_second)
                 return m, second, frozenset.intersection(*now)
         return None
 
-    def _second(self, first, better, matches, quick, t0, time_budget) -> Mutant | None:
+    def _second(self, first, better, matches, quick, max_second) -> Mutant | None:
         """A single composed with `first` that reproduces the whole output: the singles that
-        bring the output closer on their own first (an independent slip does), then the rest."""
+        bring the output closer on their own first (an independent slip does), then the rest;
+        at most max_second of them."""
         seen = set(id(m) for m in better)
-        for m in better + [m for m in self.singles if id(m) not in seen]:
-            if time.perf_counter() - t0 > time_budget:
-                return None
+        for m in (better + [m for m in self.singles if id(m) not in seen])[:max_second]:
             both = compose(first, m)
             if both is not None and self._try(both, quick, matches) == "yes":
                 return both
