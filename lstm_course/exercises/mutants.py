@@ -1675,7 +1675,7 @@ class MutantSearch:
         quick: Callable[[Callable], bool] | None = None,
         *,
         candidates: int = 3,
-        max_second: int = 120,
+        max_second: int = 250,
     ) -> tuple[Mutant, Mutant | None, frozenset] | None:
         """Two slips found one at a time, for an output of several parts (the keys of a
         gradient dict, a tuple's items): a single that makes MORE parts right and none wrong
