@@ -265,7 +265,7 @@ def grade_paths(
                 finish(task["id"], _crashed_rows(by_id[task["id"]], reason))
 
         try:
-            for _ in range(max(1, min(jobs, len(queue)))):
+            for _ in range(min(jobs, len(queue))):  # none when everything came from the cache
                 feed(start_worker())
             while any(w.task is not None for w in workers):
                 for key, _ in sel.select(timeout=1.0):
