@@ -47,15 +47,20 @@ def local_cluster(folder: Path, workers: int = 2, threads: int = 1):
             time.sleep(0.2)
         for i in range(workers):
             args = ["worker", "--scheduler-file", str(sched), "--nthreads", str(threads)]
+            args += ["--local-directory", str(folder / f"worker{i}")]  # in the test's folder
             start(args, f"worker{i}.log")
         with Client(scheduler_file=str(sched), timeout="60s") as client:
             client.wait_for_workers(workers, timeout=120)
         yield sched
     finally:
+        # SIGTERM (a worker closes its grading processes), then SIGKILL for whatever is still
+        # shutting down after 3 s: nothing the tests read is left to write by then
         for p in procs[::-1]:
             p.terminate()
+        deadline = time.monotonic() + 3
         for p in procs:
             try:
-                p.wait(timeout=20)
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                p.kill()
+                os.killpg(p.pid, 9)
+                p.wait(timeout=20)

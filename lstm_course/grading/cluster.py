@@ -42,15 +42,26 @@ class DaskUnavailable(RuntimeError):
 _local = threading.local()
 
 
+def _worker_directory() -> str | None:
+    """The Dask worker's local directory (its scratch space), or None outside a worker."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().local_directory
+    except (ImportError, ValueError):
+        return None
+
+
 class _Runner:
     """One grading worker process for one Dask worker thread, with its own snapshots and
-    answer-free builds under a private temporary folder (removed when the process exits)."""
+    answer-free builds under a private temporary folder (removed when the process exits; made
+    in the Dask worker's own local directory, which Dask cleans up even after a hard stop)."""
 
     def __init__(self, settings: dict):
         from .engine import _Worker
 
         self.settings = dict(settings)
-        self.root = tempfile.mkdtemp(prefix="lstm-course-dask-")
+        self.root = tempfile.mkdtemp(prefix="lstm-course-dask-", dir=_worker_directory())
         atexit.register(self.close)
         self.snapshots = os.path.join(self.root, "snapshots")
         os.mkdir(self.snapshots, 0o700)
