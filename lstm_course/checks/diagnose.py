@@ -685,7 +685,8 @@ def _size_factor(pairs, tol, dims) -> str | None:
         if any(not isinstance(n, int) or n < 1 for n in sizes) or len(set(sizes)) < 2:
             continue
         for power, how in ((-1, "divided by"), (1, "multiplied by")):
-            if all(_close_all(g, e * float(n) ** power, tol) for (e, g), n in zip(pairs, sizes)):
+            scaled = zip(pairs, sizes, strict=True)
+            if all(_close_all(g, e * float(n) ** power, tol) for (e, g), n in scaled):
                 hint = (
                     f"a mean over the axis of size {name} where the lesson sums?"
                     if power == -1

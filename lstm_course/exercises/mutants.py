@@ -642,8 +642,8 @@ def _loop_range(b: _Body, node: ast.Call) -> None:
     b.add(
         "loop_range",
         [(s, e, f"{n} - 1")],
-        f"your loop runs over range({n} - 1): it stops one step short (it never reaches t = {n} - 1); "
-        f"the lesson's `range({n})` takes every step",
+        f"your loop runs over range({n} - 1): it stops one step short (it never reaches "
+        f"t = {n} - 1); the lesson's `range({n})` takes every step",
     )
 
 
