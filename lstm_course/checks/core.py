@@ -679,6 +679,7 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
             cases,
             (outcomes, _run_quiet, lambda a, b: _matches(ex, a, b, rel), lambda p: _label(ex, p)),
             variant,
+            outcomes[0].source,
         )
 
     text = diagnose.compositions(ex, mistakes, reproduces) or inner

@@ -112,11 +112,13 @@ def inner_mistakes(ex, reproduces, variant=None) -> str | None:
     return None
 
 
-def inner_mutants(ex, variant=None):
+def inner_mutants(ex, variant=None, source=""):
     """The known mistakes of the gates the answer calls, as edits of the answer: every call of
     the gate renamed to a function that makes the gate's mistake (so that the one-at-a-time
     search can pair such a mistake with a slip of any other kind, or with another gate's).
 
+    A gate's own slips are tried only when the learner's source does not call that gate (then
+    its inside is the package's, and a slip there would be a coincidence of values).
     Returns (the mutants, the answer's namespace with those functions added)."""
     namespace = dict(ex.namespace)
     found = []
@@ -133,7 +135,9 @@ def inner_mutants(ex, variant=None):
                 f"mistake: {mistake.diagnosis}"
             )
             edits = tuple((s, e, alias) for s, e in calls)
-            found.append(mutants.Mutant(edits, (what,), ("catalogue",)))
+            found.append(mutants.Mutant(edits, (what,), ("inner_mistake",)))
+        if re.search(rf"(?<![\w.]){inner.name}\s*\(", source or ""):
+            continue
         for k, slip in enumerate(_gate_slips(inner)):
             alias = f"_{inner.name}_slip_{k}"
             namespace[alias] = slip[0]
@@ -245,7 +249,7 @@ def _labelled_arrays(case: dict):
                     yield f'{key}["{k}"]', v
 
 
-def edits_of_answer(ex, mistakes, reproduces, quick, cases=(), parts=None, variant=None):
+def edits_of_answer(ex, mistakes, reproduces, quick, cases=(), parts=None, variant=None, source=""):
     """One or two small edits of the answer's body (a known mistake may be one of them) that
     reproduce the learner's output (lstm_course.exercises.mutants); an input may be replaced by
     another of the same shape (see same_shape_inputs).
@@ -260,7 +264,7 @@ def edits_of_answer(ex, mistakes, reproduces, quick, cases=(), parts=None, varia
     the whole output.
     """
     catalogue = [mutants.Mutant(m.spans(ex.body), (m.diagnosis,), ("catalogue",)) for m in mistakes]
-    inner, namespace = inner_mutants(ex, variant)
+    inner, namespace = inner_mutants(ex, variant, source)
     search = mutants.searcher(
         ex.def_line,
         ex.body,
@@ -326,7 +330,8 @@ def closer_edits(search, cases, outcomes, run, same, label, reproduces, quick):
     if second is not None:
         return _slips_text(second), None
     wrong = [label((p,)).removeprefix("your ") for p in keys if p not in done]
-    if not wrong:
+    if not wrong or first.kind[0].startswith("inner"):
+        # a guess inside a gate that explains only some parts may be a coincidence of values
         return None, None
     return None, (
         f"One of your slips: {first.what[0].rstrip('.')}.\nSomething else still differs in "
