@@ -678,6 +678,8 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
             quick,
             cases,
             (outcomes, _run_quiet, lambda a, b: _matches(ex, a, b, rel), lambda p: _label(ex, p)),
+            variant,
+            outcomes[0].source,
         )
 
     text = diagnose.compositions(ex, mistakes, reproduces) or inner
@@ -690,6 +692,8 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
         or diagnose.scaled(expected, outcomes, getattr(cases, "n_base", len(cases)))
         or one_slip
     )
+    if slips and diagnose.made_inside_a_gate(text):
+        text = slips  # the learner's own calls, read exactly, before a guess inside a gate
     if text or slips:
         return fail(text or slips)
 

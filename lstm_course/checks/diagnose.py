@@ -30,6 +30,7 @@ import ast
 import copy
 import dataclasses
 import itertools
+import re
 import warnings
 
 import numpy as np
@@ -111,6 +112,77 @@ def inner_mistakes(ex, reproduces, variant=None) -> str | None:
     return None
 
 
+def inner_mutants(ex, variant=None, source=""):
+    """The known mistakes of the gates the answer calls, as edits of the answer: every call of
+    the gate renamed to a function that makes the gate's mistake (so that the one-at-a-time
+    search can pair such a mistake with a slip of any other kind, or with another gate's).
+
+    A gate's own slips are tried only when the learner's source does not call that gate (then
+    its inside is the package's, and a slip there would be a coincidence of values).
+    Returns (the mutants, the answer's namespace with those functions added)."""
+    namespace = dict(ex.namespace)
+    found = []
+    for inner in _called_exercises(ex):
+        calls = [m.span(1) for m in re.finditer(rf"(?<![\w.])({inner.name})\s*\(", ex.body)]
+        if not calls:
+            continue
+        options = {"variant": variant} if inner.options else {}
+        for k, mistake in enumerate(inner.mistakes_for(**options)):
+            alias = f"_{inner.name}_mistake_{k}"
+            namespace[alias] = inner.mistake_fn(mistake)
+            what = (
+                f"the {inner.name} part of your answer ({_in_sentence(inner.title)}) has a known "
+                f"mistake: {mistake.diagnosis}"
+            )
+            edits = tuple((s, e, alias) for s, e in calls)
+            found.append(mutants.Mutant(edits, (what,), ("inner_mistake",)))
+        if re.search(rf"(?<![\w.]){inner.name}\s*\(", source or ""):
+            continue
+        for k, slip in enumerate(_gate_slips(inner)):
+            alias = f"_{inner.name}_slip_{k}"
+            namespace[alias] = slip[0]
+            what = (
+                f"in the {inner.name} part of your answer ({_in_sentence(inner.title)}), {slip[1]}"
+            )
+            edits = tuple((s, e, alias) for s, e in calls)
+            found.append(mutants.Mutant(edits, (what,), ("inner_slip",)))
+    return tuple(found), namespace
+
+
+# the kinds of a called gate's own slips tried inside a body that calls it (an answer that
+# writes the gates inline makes them there): the commonest, to keep the pool small
+_GATE_SLIP_KINDS = ("activation_swapped", "term_dropped", "name_swapped")
+_GATE_SLIPS: dict = {}
+
+
+def _gate_slips(inner):
+    """(function, sentence) for the commonest single slips of a called gate's answer, built
+    once per gate."""
+    slips = _GATE_SLIPS.get(inner.name)
+    if slips is None:
+        slips = []
+        singles = mutants.single_mutants(inner.body, mutants._arg_names(inner.def_line))
+        for m in singles:
+            if m.kind[0] not in _GATE_SLIP_KINDS:
+                continue
+            try:
+                fn = mutants.build(
+                    inner.def_line, mutants.apply(inner.body, m.edits), inner.namespace
+                )
+            except (SyntaxError, ValueError):
+                continue
+            slips.append((fn, m.what[0]))
+        _GATE_SLIPS[inner.name] = slips
+    return slips
+
+
+def made_inside_a_gate(text: str | None) -> bool:
+    """Whether a diagnosis names a mistake inside a gate the answer calls (code the learner
+    may not have written as the answer does: a static reading of the learner's own calls
+    comes first)."""
+    return bool(text) and " part of your answer (" in text
+
+
 def _in_sentence(title: str) -> str:
     """An exercise's title inside a sentence: 'The Learn gate' -> 'the Learn gate', 'Backward
     along ...' -> 'backward along ...'; a first word with capitals inside ('PyTorch's', 'LSTM')
@@ -177,7 +249,7 @@ def _labelled_arrays(case: dict):
                     yield f'{key}["{k}"]', v
 
 
-def edits_of_answer(ex, mistakes, reproduces, quick, cases=(), parts=None):
+def edits_of_answer(ex, mistakes, reproduces, quick, cases=(), parts=None, variant=None, source=""):
     """One or two small edits of the answer's body (a known mistake may be one of them) that
     reproduce the learner's output (lstm_course.exercises.mutants); an input may be replaced by
     another of the same shape (see same_shape_inputs).
@@ -192,12 +264,14 @@ def edits_of_answer(ex, mistakes, reproduces, quick, cases=(), parts=None):
     the whole output.
     """
     catalogue = [mutants.Mutant(m.spans(ex.body), (m.diagnosis,), ("catalogue",)) for m in mistakes]
+    inner, namespace = inner_mutants(ex, variant, source)
     search = mutants.searcher(
         ex.def_line,
         ex.body,
-        ex.namespace,
+        namespace,
         catalogue=catalogue,
         same_shape=same_shape_inputs(cases) if len(cases) else (),
+        inner=inner,
     )
     if parts is None or len(_part_keys(parts[0][0].value)) < 2:
         text = _slips_text(search.explain(reproduces, quick, max_pairs=_SINGLE_PART_PAIRS))
@@ -256,7 +330,8 @@ def closer_edits(search, cases, outcomes, run, same, label, reproduces, quick):
     if second is not None:
         return _slips_text(second), None
     wrong = [label((p,)).removeprefix("your ") for p in keys if p not in done]
-    if not wrong:
+    if not wrong or first.kind[0].startswith("inner"):
+        # a guess inside a gate that explains only some parts may be a coincidence of values
         return None, None
     return None, (
         f"One of your slips: {first.what[0].rstrip('.')}.\nSomething else still differs in "
@@ -562,6 +637,9 @@ def _relations(ex, cases, outcomes, expected, label) -> str | None:
             continue
         text = (
             _whole(pairs, tol)
+            or _size_factor(pairs, tol, dims)
+            or _rounded(pairs, tol)
+            or _clipped(pairs, tol)
             or _slices(pairs, tol, dims)
             or _other_part(path, pairs, exp, tol, label, dims)
         )
@@ -601,6 +679,65 @@ def _whole(pairs, tol) -> str | None:
             f"in {flipped} of {total} entries"
         )
     return None
+
+
+def _size_factor(pairs, tol, dims) -> str | None:
+    """The part is the reference's times one of the case's sizes (or over it), a different
+    factor in each case: a mean over the batch where the lesson sums (1/B), a sum where it takes
+    one (B), ... Said only when one size explains every case and the sizes vary."""
+    for name in sorted(dims[0]):
+        sizes = [d.get(name) for d in dims]
+        if any(not isinstance(n, int) or n < 1 for n in sizes) or len(set(sizes)) < 2:
+            continue
+        for power, how in ((-1, "divided by"), (1, "multiplied by")):
+            scaled = zip(pairs, sizes, strict=True)
+            if all(_close_all(g, e * float(n) ** power, tol) for (e, g), n in scaled):
+                hint = (
+                    f"a mean over the axis of size {name} where the lesson sums?"
+                    if power == -1
+                    else f"a sum over the axis of size {name} where the lesson takes one value?"
+                )
+                return f"is exactly the reference's {how} {name}, in every case: {hint}"
+    return None
+
+
+def _rounded(pairs, tol) -> str | None:
+    """The part is the reference's rounded to k decimals (k = 0..6) in every case."""
+    for k in range(7):
+        if all(np.array_equal(g, np.round(e, k)) for e, g in pairs):
+            return (
+                f"is exactly the reference's rounded to {k} decimals, in every case: the check "
+                "needs the unrounded values (round only when you print)"
+            )
+    return None
+
+
+def _clipped(pairs, tol) -> str | None:
+    """The part equals the reference's except where the reference is above some c (or below
+    some c'), where it is c: the values clipped, as np.clip(x, c', c) or min/max would."""
+    low, high = [], []
+    for e, g in pairs:
+        off = ~np.isclose(g, e, **tol)
+        low += list(g[off & (g > e)])
+        high += list(g[off & (g < e)])
+    if not low and not high:
+        return None
+    lo = low[0] if low else -np.inf
+    hi = high[0] if high else np.inf
+    if not (np.allclose(low, lo) and np.allclose(high, hi)):
+        return None
+    if not all(_close_all(g, np.clip(e, lo, hi), tol) for e, g in pairs):
+        return None
+    where = []
+    if high:
+        where.append(f"above {hi:.6g} (there yours is {hi:.6g})")
+    if low:
+        where.append(f"below {lo:.6g} (there yours is {lo:.6g})")
+    return (
+        "equals the reference's except where the reference is "
+        + " or ".join(where)
+        + ": your values are clipped (np.clip, min or max) where the lesson leaves them as they are"
+    )
 
 
 def _part_factor(pairs, tol) -> float | None:

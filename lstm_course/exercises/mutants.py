@@ -148,6 +148,7 @@ KINDS = (
     "condition",
     "term_outside",
     "slice_bound",
+    "loop_range",
     "activation_added",
     "derivative_form",
     "derivative_dropped",
@@ -596,6 +597,8 @@ def _call(b: _Body, node: ast.Call) -> None:
             )
             _term_outside(b, node, name)
             _activation_on_input(b, node, name)
+    if name == "range":
+        _loop_range(b, node)
     args = [a for a in node.args if not isinstance(a, (ast.Constant, ast.Starred))]
     if len(args) == len(node.args):
         _swap_items(b, node, node.args, "args_swapped")
@@ -621,6 +624,27 @@ def _call(b: _Body, node: ast.Call) -> None:
             [(start, ke, "")],
             f"in `{quote}` you left out axis={b.seg(kw.value)}",
         )
+
+
+def _loop_range(b: _Body, node: ast.Call) -> None:
+    """A loop over the steps that starts at 1 or stops one short: `range(1, T)`, `range(T - 1)`
+    where the lesson has `range(T)`."""
+    if len(node.args) != 1 or node.keywords or _is_int(node.args[0]):
+        return
+    n = b.seg(node.args[0])
+    s, e = b.span(node.args[0])
+    b.add(
+        "loop_range",
+        [(s, e, f"1, {n}")],
+        f"your loop runs over range(1, {n}): it skips the first step (t = 0); the lesson's "
+        f"`range({n})` starts at 0",
+    )
+    b.add(
+        "loop_range",
+        [(s, e, f"{n} - 1")],
+        f"your loop runs over range({n} - 1): it stops one step short (it never reaches "
+        f"t = {n} - 1); the lesson's `range({n})` takes every step",
+    )
 
 
 def _is_int(node) -> bool:
@@ -1502,6 +1526,7 @@ class MutantSearch:
         *,
         max_pairs: int = 1000,
         same_shape: Sequence[Sequence[str]] = (),
+        inner: Sequence[Mutant] = (),
     ):
         self.def_line = def_line
         self.body = body
@@ -1509,6 +1534,9 @@ class MutantSearch:
         self.arg_names = tuple(arg_names) if arg_names is not None else _arg_names(def_line)
         self.singles = single_mutants(body, self.arg_names, same_shape)
         self.catalogue = tuple(catalogue)
+        # known mistakes of the gates the body calls, made inside it (a call renamed to the
+        # gate's mistake): tried by closer only, where a slip of any kind may be one of two
+        self.inner = tuple(inner)
         self.max_pairs = max_pairs
         self._globals = dict(namespace)
         self._fns: dict[tuple[Edit, ...], Callable | None] = {}
@@ -1682,6 +1710,7 @@ class MutantSearch:
         that the reference has right (on every case) is one slip; a single on top of it that
         reproduces the whole output is the other.
 
+        The candidates are the known mistakes (self.catalogue, self.inner) and the singles.
         right(fn, k) -> the parts of fn's output on case k that equal the learner's (None when
         fn cannot run there). Returns (first, second or None, the parts right in every case
         with the first), or None when no single brings the output closer. Every single is
@@ -1694,7 +1723,8 @@ class MutantSearch:
             if not base or any(b is None for b in base):
                 return None
             scored = []
-            for m in self.singles:
+            pool = self.catalogue + self.inner + tuple(self.singles)
+            for m in pool:
                 fn = self.function(m)
                 got = _holds_value(right, fn, 0) if fn is not None else None
                 if got is not None and got > base[0]:
@@ -1706,16 +1736,17 @@ class MutantSearch:
                 if any(x is None or not x >= b for x, b in zip(now, base, strict=True)):
                     continue
                 better = [x for _, _, x in scored if x is not m]
-                second = self._second(m, better, matches, quick, max_second)
+                second = self._second(m, better, pool, matches, quick, max_second)
                 return m, second, frozenset.intersection(*now)
         return None
 
-    def _second(self, first, better, matches, quick, max_second) -> Mutant | None:
-        """A single composed with `first` that reproduces the whole output: the singles that
-        bring the output closer on their own first (an independent slip does), then the rest;
-        at most max_second of them."""
+    def _second(self, first, better, pool, matches, quick, max_second) -> Mutant | None:
+        """A slip (a single, a known mistake of the body or of a gate it calls) composed with
+        `first` that reproduces the whole output: those that bring the output closer on their
+        own first (an independent slip does), then the rest in the pool's order; at most
+        max_second of them."""
         seen = set(id(m) for m in better)
-        for m in (better + [m for m in self.singles if id(m) not in seen])[:max_second]:
+        for m in (better + [m for m in pool if id(m) not in seen])[:max_second]:
             both = compose(first, m)
             if both is not None and self._try(both, quick, matches) == "yes":
                 return both
