@@ -382,3 +382,13 @@ def test_hand_written_helper_outside_the_function_is_read():
         """,
     )
     assert "`np.exp(-a) / (1 + np.exp(-a))`" in msg and "1 - sigmoid(a)" in msg
+
+
+def test_an_extra_batch_axis_on_a_forward_output_is_not_called_a_gradient():
+    from lstm_course.checks.explain import wrong_shape
+
+    dims = [{"B": 2, "H": 5, "D": 3}]
+    text = wrong_shape("your output", [(2, 2, 5)], [(2, 5)], dims)
+    assert "gradient" not in text
+    text = wrong_shape("your 'b_u'", [(2, 5)], [(5,)], [{"B": 2, "H": 5}])
+    assert "one row per example" in text and ".sum(axis=0)" in text

@@ -1676,6 +1676,7 @@ def _wrong_shape(label, got, want, dims_list, others) -> str:  # noqa: C901, PLR
             _all(pairs, lambda g, w: len(g) == len(w) + 1 and g[1:] == w)
             and g_sym
             and g_sym[0] == "B"
+            and "B" not in w_sym  # a weight's or a bias's gradient has no batch axis
         ):
             return (
                 f"{_capital(head)}: one row per example. A gradient of a bias (or of a weight) "
