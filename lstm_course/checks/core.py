@@ -562,6 +562,7 @@ def _raised_text(ex, outcome, case_where, dims=None, static="") -> str:
         dims,
         function=outcome.error_function,
         callee=outcome.error_callee,
+        source=outcome.source if outcome.error_function in ("", ex.name) else "",
     )
     return text + ("\n" + why if why else "")
 
@@ -595,7 +596,7 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     for k, o in enumerate(outcomes):
         if o.status != "returned":
             where, dims = _where(cases, labels, k, paren=True), case_shape(cases[k])
-            static = _raised_reading(o.source, cases)
+            static = _raised_reading(o.source, cases, ex.name)
             return fail(_raised_text(ex, o, where, dims, static))
 
     rel = ex.tolerance.get("rel")
@@ -634,6 +635,14 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
             ex.name, "passed", _pass_text(ex, cases, expected, outcomes, labels, rel), ex.max_score
         )
 
+    # the def line and hand-written activations first: with the parameters in another order,
+    # or a sigmoid that is 1 - sigmoid, any reading of the values (the catalogue's included)
+    # would name lines the learner got right
+    text = reading.def_line(outcomes[0].source, ex.name, list(cases[0])) or (
+        reading.hand_activations(outcomes[0].source)
+    )
+    if text:
+        return fail(text)
     mistakes = ex.mistakes_for(**options)
     for mistake in mistakes:
         if _is_mistake(ex, mistake, cases, outcomes, rel):
@@ -643,7 +652,7 @@ def judge(exercise, cases, outcomes, **options) -> CheckResult:
     # (a guess may edit code the learner did not write, such as a gate's inside)
     n_base = getattr(cases, "n_base", len(cases))
     dims_list = [case_shape(c) for c in cases[:n_base]]
-    text = reading.source_readings(outcomes[0].source, dims_list)
+    text = reading.source_readings(outcomes[0].source, dims_list, ex.name)
     if text:
         return fail(text)
     text = _shape_reading(ex, problems, cases, expected, outcomes)
@@ -742,12 +751,20 @@ def _shapes_at(values, path, n):
     ]
 
 
-def _raised_reading(source, cases) -> str:
-    """What the learner's source shows about an exception: a notebook variable read where an
-    argument belongs, a size hard-coded as a number ('' when neither)."""
+def _raised_reading(source, cases, exercise="") -> str:
+    """What the learner's source shows about an exception: the def line's parameters in
+    another order, a notebook variable read where an argument belongs, a size hard-coded as
+    a number or read off the wrong axis ('' when none)."""
     dims_list = [case_shape(c) for c in cases[: getattr(cases, "n_base", len(cases))]]
     try:
-        texts = (reading.notebook_globals(source), reading.hard_coded_sizes(source, dims_list))
+        order = reading.def_line(source, exercise, list(cases[0]) if len(cases) else None)
+        if order:
+            return order
+        texts = (
+            reading.notebook_globals(source),
+            reading.hard_coded_sizes(source, dims_list),
+            reading.size_axes(source, exercise),
+        )
     except Exception:  # noqa: BLE001 - a reading is optional
         return ""
     return "\n".join(t for t in texts if t)

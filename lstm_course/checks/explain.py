@@ -138,6 +138,9 @@ def _parse(code: str):
     tries = [code]
     stripped = code.rstrip(",\\ ")
     tries += [stripped, stripped.rstrip(")]}"), "(" + stripped + ")"]
+    item = re.match(r"^[\"'][^\"']*[\"']\s*:\s*(.+)$", stripped)  # a dict's item: `"k": a @ b}`
+    if item:
+        tries.append(item.group(1).rstrip(",)]} "))
     if code.startswith(("return ", "if ", "elif ", "while ", "for ")):
         tries.append(code.split(" ", 1)[1].rstrip(":"))
     if re.match(r"^(def|class|with|if|elif|while|for)\b.*:$", code):
@@ -234,8 +237,9 @@ def _index(shape, index, inf):
 class _Infer:
     """Post-order shape inference over one line; records each operation whose shapes clash."""
 
-    def __init__(self, src: str, shapes: dict, dims=None, matmul_sizes=None):
+    def __init__(self, src: str, shapes: dict, dims=None, matmul_sizes=None, source=""):
         self.src = src
+        self.source = source  # the learner's whole function, for the definitions of names
         self.shapes = shapes or {}
         self.dims = dims or {}
         self.matmul_sizes = matmul_sizes  # (left's last size, right's first size) from the error
@@ -467,23 +471,6 @@ def headline(error: str) -> str:
     return error
 
 
-def _backward_text(inf, left, right, a, b, dims, function) -> str:
-    """A gradient (B, H) sent back through a weight (H+D, H) needs the weight's transpose."""
-    labels = _labels(dims)
-    backward = function.endswith("_backward") or _lesson_name(left).startswith("d")
-    if not backward or len(a) != 2 or len(b) != 2 or _matmul(a, b[::-1]) is None:
-        return ""
-    if labels.get(a[-1]) != "H" or labels.get(b[-1]) != "H":
-        return ""
-    lt, rt = inf.text(left), inf.text(right)
-    product = " @ ".join(_axes_text(s, dims) for s in (a, b[::-1]))
-    return (
-        f"\nUse the transpose of {rt}: `{lt} @ {rt}.T` is {product} = "
-        f"{_axes_text(_matmul(a, b[::-1]), dims)}. Going back through `x @ W`, the gradient "
-        "of x is `da @ W.T`."
-    )
-
-
 def _axes_text(shape, dims) -> str:
     """'(B, H+D)' when every size has one name here, else the numbers '(4, 8)'."""
     labels = _labels(dims)
@@ -492,7 +479,125 @@ def _axes_text(shape, dims) -> str:
     return repr(tuple(shape))
 
 
-def _matmul_text(inf, node, left, right, a, b, dims, function="") -> str:
+# --------------------------------------------------------------------------- roles of operands
+
+_WEIGHT_ROLE = re.compile(r"^(W(_\w+)?|weight\w*)$")
+_NOT_GRADIENT = {"data", "dims", "dot", "dtype", "default", "dt", "d"}
+
+
+def _bare_node(node):
+    """(the operand without a trailing .T, whether it had one)."""
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        return node.value, True
+    return node, False
+
+
+def _role(node) -> str:
+    """'weight', 'gradient' or 'value': what an operand is, read from its lesson name
+    (W_f, p.W_u, getattr(p, "W_" + k), weight_ih; da_u, dstm; anything else)."""
+    node, _ = _bare_node(node)
+    if isinstance(node, ast.Call) and _name(node.func) == "getattr" and len(node.args) == 2:
+        attr = node.args[1]
+        first = attr.left if isinstance(attr, ast.BinOp) else attr
+        if isinstance(first, ast.JoinedStr) and first.values:
+            first = first.values[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return "weight" if _WEIGHT_ROLE.match(first.value + "x") else "value"
+        return "value"
+    name = _lesson_name(node)
+    if _WEIGHT_ROLE.match(name):
+        return "weight"
+    if re.match(r"^d[A-Za-z]", name) and name not in _NOT_GRADIENT:
+        return "gradient"
+    return "value"
+
+
+def _target_name(tree) -> str:
+    """The lesson name the line assigns to: 'dW_u' for `dW_u = ...`, 'W_' for
+    `grads["W_" + k] = ...`, 'f_t' for `f_t = ...` ('' when the line assigns nothing)."""
+    assign = next((n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AugAssign))), None)
+    if assign is None:
+        return ""
+    target = assign.targets[0] if isinstance(assign, ast.Assign) else assign.target
+    if isinstance(target, ast.Subscript):
+        key = target.slice
+        if isinstance(key, ast.BinOp) and isinstance(key.left, ast.Constant):
+            key = key.left
+        if isinstance(key, ast.JoinedStr) and key.values:
+            key = key.values[0]
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value
+        return ""
+    return _lesson_name(target)
+
+
+def _weight_gradient_line(target, function) -> bool:
+    """Whether the line computes a weight's gradient (dW_u = ..., grads["W_" + k] = ...)."""
+    backward = function.endswith("_backward") or target.startswith("d")
+    return backward and bool(re.match(r"^(dW|W_|W$)", target))
+
+
+@functools.lru_cache(maxsize=1)
+def _lesson_products() -> dict:
+    """weight's lesson name -> [(exercise, the lesson's product, the input's definition)]
+    read off the package's answers: 'W_u' -> [('use_gate', 'forget_out @ W_u', '')],
+    'W_f' -> [('forget_gate', 'x @ W_f', 'x = concat(stm, event)')], ..."""
+    try:
+        from ..exercises import EXERCISES  # noqa: PLC0415 - judge side only
+    except Exception:  # noqa: BLE001
+        return {}
+    out: dict = {}
+    for name, ex in EXERCISES.items():
+        try:
+            source = ex.reference_source()
+            tree = ast.parse(textwrap.dedent(source)) if source else None
+        except Exception:  # noqa: BLE001 - an answer that cannot be read adds nothing
+            continue
+        if tree is None:
+            continue
+        defs = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                t = node.targets[0]
+                if isinstance(t, ast.Name) and t.id not in defs:
+                    defs[t.id] = " ".join(ast.unparse(node).split())
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult)):
+                continue
+            right, transposed = _bare_node(node.right)
+            if transposed or _role(right) != "weight" or _role(node.left) == "gradient":
+                continue
+            w = _lesson_name(right)
+            left = node.left
+            defined = defs.get(left.id, "") if isinstance(left, ast.Name) else ""
+            product = " ".join(ast.unparse(node).split())
+            out.setdefault(w, []).append((name, product, defined))
+    return out
+
+
+def _lesson_product(weight, function) -> str:
+    """'in the lesson `x @ W_f` (x = concat(stm, event))' for a weight's lesson name."""
+    found = _lesson_products().get(weight, [])
+    own = [f for f in found if f[0] == function]
+    if not own and len({(p, d) for _, p, d in found}) != 1:
+        return ""
+    _, product, defined = (own or found)[0]
+    return f"`{product}`" + (f" (with `{defined}`)" if defined else "")
+
+
+def _weights_taking(inf, size, dims, but=""):
+    """The weights among the line's variables whose rows number `size` (their keys)."""
+    out = []
+    for key, v in inf.shapes.items():
+        short = key.rsplit(".", 1)[-1]
+        if key == but or short == but.rsplit(".", 1)[-1] or not _WEIGHT_ROLE.match(short):
+            continue
+        if isinstance(v, (list, tuple)) and len(v) == 2 and v[0] == size:
+            out.append(key)
+    return out
+
+
+def _matmul_text(inf, node, left, right, a, b, dims, function="", target="") -> str:
     lt, rt = inf.text(left), inf.text(right)
     what = f"{lt} @ {rt}" if isinstance(node, ast.BinOp) else inf.text(node)
     text = (
@@ -501,43 +606,120 @@ def _matmul_text(inf, node, left, right, a, b, dims, function="") -> str:
         f"operand's first size; here they are {_size_text(a[-1], dims)} and "
         f"{_size_text(b[0] if len(b) == 1 else b[-2], dims)}."
     )
-    labels = _labels(dims)
-    lesson = " In the lesson the batch is in the rows: [STM, E] @ W, (B, H+D) @ (H+D, H) -> (B, H)."
-    lesson = lesson if "B" in (dims or {}) else ""
-    if isinstance(right, ast.Attribute) and right.attr == "T":
-        base = tuple(reversed(b))
-        if _matmul(a, base) is not None:
-            bt = inf.text(right.value)
-            return text + (
-                f"\n{bt} itself has shape {shape_text(base, dims)}, which already fits: "
-                f"drop the .T and write `{lt} @ {bt}` ({bt}.T has shape {shape_text(b, dims)})."
-            )
-    if isinstance(left, ast.Attribute) and left.attr == "T":
-        base = tuple(reversed(a))
-        if _matmul(base, b) is not None:
-            bt = inf.text(left.value)
-            return text + f"\n{bt} itself already fits: drop the .T and write `{bt} @ {rt}`."
-    backward = _backward_text(inf, left, right, a, b, dims, function)
+    if len(a) != 2 or len(b) != 2:
+        return text
+    return text + _matmul_advice(inf, left, right, a, b, dims, function, target)
+
+
+def _matmul_advice(inf, left, right, a, b, dims, function, target) -> str:
+    """What to write instead, given only when the operands' roles (a weight, an input, a
+    gradient, read from their lesson names) make the fix the lesson's form and the fix's
+    sizes fit ('' otherwise)."""
+    (lb, l_t), (rb, r_t) = _bare_node(left), _bare_node(right)
+    la = tuple(reversed(a)) if l_t else a  # the operands' own shapes, without the .T
+    ra = tuple(reversed(b)) if r_t else b
+    lr, rr = _role(left), _role(right)
+    if "weight" not in (lr, rr):
+        return _no_weight_advice(inf, (lb, la, lr), (rb, ra, rr), dims, function, target)
+    if lr == rr:
+        return ""
+    w_left = lr == "weight"
+    (w, ws, w_t), (x, xs, x_t) = (
+        ((lb, la, l_t), (rb, ra, r_t)) if w_left else ((rb, ra, r_t), (lb, la, l_t))
+    )
+    wt, xt = inf.text(w), inf.text(x)
+    backward = (rr if w_left else lr) == "gradient" or function.endswith("_backward")
     if backward:
-        return text + backward
-    partial = labels.get(a[-1]) in ("H", "D")
-    if len(a) == 2 and len(b) == 2 and labels.get(b[-2]) == "H+D" and partial:
-        which = "H columns (the STM alone?)" if labels[a[-1]] == "H" else "D columns (E alone?)"
-        return text + (
-            f"\n{lt} has {which}, but {rt} expects H+D = {b[-2]} rows: multiply the "
-            "concatenation [STM, E] = np.concatenate([stm, event], axis=-1), shape (B, H+D)."
+        out = _matmul(xs, ws[::-1])
+        if _weight_gradient_line(target, function) or out is None:
+            return ""
+        return (
+            f"\nGoing back through `x @ W`, the gradient of x is `da @ W.T`: `{xt} @ {wt}.T` "
+            f"is {_axes_text(xs, dims)} @ {_axes_text(ws[::-1], dims)} = {_axes_text(out, dims)}."
         )
-    if len(a) == 2 and len(b) == 2 and _matmul(b, a) is not None:
-        return text + (
-            f"\nThe other order fits: `{rt} @ {lt}` gives {shape_text(_matmul(b, a), dims)}."
-            + lesson
+    out = _matmul(xs, ws)
+    if out is not None:
+        if w_left:
+            return (
+                f"\nIn the lesson the input is on the left and the weight on the right: "
+                f"`{xt} @ {wt}`, {_axes_text(xs, dims)} @ {_axes_text(ws, dims)} = "
+                f"{_axes_text(out, dims)}, the batch in the rows."
+            )
+        if w_t:
+            return (
+                f"\n{wt} itself has shape {shape_text(ws, dims)}, which already fits: "
+                f"drop the .T and write `{xt} @ {wt}` ({wt}.T has shape {shape_text(b, dims)})."
+            )
+        if x_t:
+            return f"\n{xt} itself already fits: drop the .T and write `{xt} @ {wt}`."
+        return ""
+    pytorch = _labels(dims).get(ws[-1]) != "H"  # the lesson's weights are (in, H)
+    if not w_left and not w_t and pytorch and _matmul(xs, ws[::-1]) is not None:
+        return (
+            f"\n`{xt} @ {wt}.T` would fit: is {wt} stored the other way round? The lesson's "
+            "weights have shape (in, out), e.g. (H+D, H), and multiply the input from the right."
         )
-    if len(b) == 2 and _matmul(a, tuple(reversed(b))) is not None:
-        return text + (
-            f"\n`{lt} @ {rt}.T` would fit: is {rt} stored the other way round? "
-            "The lesson's weights have shape (H+D, H) and multiply [STM, E] from the right."
+    return _rows_text(inf, w, ws, x, xs, dims, function)
+
+
+def _rows_text(inf, w, ws, x, xs, dims, function) -> str:
+    """A weight given another input than its own: the input its rows take (the lesson's
+    product, from the package's answers) and the weights the given input's size fits."""
+    wt, xt = inf.text(w), inf.text(x)
+    labels = _labels(dims)
+    lesson = _lesson_product(_lesson_name(w), function)
+    text = f"\n{wt} has {_size_text(ws[0], dims)} rows: it takes an input with {ws[0]} columns" + (
+        f"; in the lesson {lesson}." if lesson else "."
+    )
+    others = _weights_taking(inf, xs[-1], dims, but=_key(w))
+    text += f" {xt} has {_size_text(xs[-1], dims)} columns" + (
+        ", like the rows of " + " and ".join(others[:3]) + "." if others else "."
+    )
+    if not others:
+        theirs = [
+            product
+            for weight, found in _lesson_products().items()
+            for name, product, _ in found
+            if name == function and weight != _lesson_name(w) and product.startswith(xt + " @ ")
+        ]
+        if theirs:
+            text += (
+                " In the lesson it is multiplied in " + ", ".join(f"`{t}`" for t in theirs) + "."
+            )
+    lesson_concat = not lesson or "concat(stm, event)" in lesson
+    if labels.get(xs[-1]) in ("H", "D") and labels.get(ws[0]) == "H+D" and lesson_concat:
+        text += (
+            " Multiply the concatenation [STM, E] = np.concatenate([stm, event], axis=-1), "
+            "shape (B, H+D)."
         )
-    return text + lesson
+    return text
+
+
+def _no_weight_advice(inf, left, right, dims, function, target) -> str:
+    """A matrix product of two lesson quantities, neither a weight: a weight's gradient is
+    input.T @ gradient; two quantities of one shape combine entry by entry."""
+    (lb, la, lr), (rb, ra, rr) = left, right
+    lt, rt = inf.text(lb), inf.text(rb)
+    if _weight_gradient_line(target, function):
+        if {lr, rr} != {"value", "gradient"}:
+            return ""
+        (inp, i_s), (grad, g_s) = ((lt, la), (rt, ra)) if lr == "value" else ((rt, ra), (lt, la))
+        out = _matmul(i_s[::-1], g_s)
+        if out is None:
+            return ""
+        return (
+            f"\nA weight's gradient is `input.T @ d(pre-activation)`, shaped like the weight "
+            f"(in, out): `{inp}.T @ {grad}` is {_axes_text(i_s[::-1], dims)} @ "
+            f"{_axes_text(g_s, dims)} = {_axes_text(out, dims)}."
+        )
+    if la == ra:
+        return (
+            f"\n{lt} and {rt} have the same shape {shape_text(la, dims)}: `@` (np.dot, "
+            "np.matmul) is the matrix product, of an input and a weight; the lesson combines "
+            f"two quantities of one shape entry by entry, as in `{lt} * {rt}`, which keeps "
+            "that shape."
+        )
+    return ""
 
 
 def _broadcast_text(inf, node, left, right, a, b, dims) -> str:
@@ -553,7 +735,12 @@ def _broadcast_text(inf, node, left, right, a, b, dims) -> str:
     flipped = _transposed_product(inf, left, dims) or _transposed_product(inf, right, dims)
     if flipped:
         return text + flipped
+    reduced = _reduced_text(inf, left, right, b, dims) or _reduced_text(inf, right, left, a, dims)
+    if reduced:
+        return text + reduced
     product = _matmul(a, b)
+    if _role(right) != "weight" or _role(left) == "weight":
+        product = None  # `@` is the lesson's form only for an input and a weight
     if sym == "*" and product is not None:
         text += (
             f"\nDid you mean `@`, the matrix product? `{lt} @ {rt}` gives shape "
@@ -565,6 +752,136 @@ def _broadcast_text(inf, node, left, right, a, b, dims) -> str:
             f"{shape_text(product, dims)}."
         )
     return text
+
+
+def _definition(source, name):
+    """The last assignment `name = ...` in the learner's source (None when there is none)."""
+    try:
+        tree = ast.parse(textwrap.dedent(source or ""))
+    except (SyntaxError, ValueError):
+        return None
+    found = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            found = node
+    return found
+
+
+def _reduced_text(inf, side, other, other_shape, dims) -> str:
+    """An operand made smaller than the other by a sum (mean, max, ...) in its definition:
+    `f_t = sigmoid(...).sum(axis=1)` gives one number per row where the lesson keeps (B, H)."""
+    shape = inf.visit(side)
+    if not isinstance(side, ast.Name) or shape is None or not other_shape:
+        return ""
+    if len(shape) >= len(other_shape) and 1 not in shape:
+        return ""
+    assign = _definition(inf.source, side.id)
+    if assign is None:
+        return ""
+    for node in ast.walk(assign.value):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        short = func.attr if isinstance(func, ast.Attribute) else _name(func)
+        if short not in _REDUCE:
+            continue
+        method = isinstance(func, ast.Attribute) and _name(func.value) not in ("np", "numpy")
+        base = node.func.value if method else (node.args[0] if node.args else None)
+        base_shape = _Infer("", inf.shapes, inf.dims).visit(base) if base is not None else None
+        head = " ".join(ast.unparse(assign).split())
+        per_row = len(shape) == 1 and len(other_shape) == 2 and shape[0] == other_shape[0]
+        what = "turns each example's row into one number" if per_row else "combines entries"
+        text = (
+            f"\n{side.id} has shape {shape_text(shape, dims)}: in `{head}` the {short}(...) "
+            f"{what}, where the lesson keeps every entry, like {inf.text(other)} "
+            f"{shape_text(other_shape, dims)}."
+        )
+        if base_shape is not None and tuple(base_shape) == tuple(other_shape):
+            text += f" Without it, `{' '.join(ast.unparse(base).split())}` is that shape."
+        return text
+    return ""
+
+
+def _tests(tree):
+    """The conditions on a line: if/while/ternary tests, `and`/`or` operands, `not x` (and
+    the line itself when its `if ...:` was read as a bare expression)."""
+    body = getattr(tree, "body", [])
+    if len(body) == 1 and isinstance(body[0], ast.Expr):
+        yield body[0].value
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.If, ast.IfExp, ast.While, ast.Assert)):
+            yield node.test
+        elif isinstance(node, ast.BoolOp):
+            yield from node.values
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            yield node.operand
+
+
+def _truth_text(inf, tree) -> str:
+    """An array used as a condition (`if stm0:`, `not stm0`, `x == None`): NumPy cannot say
+    whether an array of several entries is true."""
+    for test in _tests(tree):
+        shape = inf.visit(test) if isinstance(test, (ast.Name, ast.Attribute)) else None
+        if shape:
+            name = inf.text(test)
+            return (
+                f"`{name}` is an array, shape {shape_text(shape, dims=inf.dims)}: asking whether "
+                "it is true (`if`, `not`, `or`) has no single answer for more than one entry. "
+                f"To test whether the argument was given, write `{name} is None` (or "
+                f"`{name} is not None`)."
+            )
+        if (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], (ast.Eq, ast.NotEq))
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value is None
+        ):
+            name = inf.text(test.left)
+            word = "is" if isinstance(test.ops[0], ast.Eq) else "is not"
+            return (
+                f"`{inf.text(test)}` compares the array {name} with None entry by entry, "
+                f"giving an array of True/False: write `{name} {word} None`."
+            )
+    return ""
+
+
+def _split_text(inf, tree, dims) -> str:
+    """np.split(a, n, axis=k) where axis k's size is not a multiple of n: the axis, its
+    size, and the axis that holds n blocks of H when there is one."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and _name(node.func).rsplit(".", 1)[-1] == "split"):
+            continue
+        if len(node.args) < 2:
+            continue
+        shape = inf.visit(node.args[0])
+        n = _int_value(node.args[1], inf)
+        kw = {k.arg: k.value for k in node.keywords if k.arg}
+        axis_node = kw.get("axis", node.args[2] if len(node.args) > 2 else None)
+        axis = 0 if axis_node is None else _int(axis_node)
+        if not shape or not n or axis is None or not -len(shape) <= axis < len(shape):
+            continue
+        axis %= len(shape)
+        if shape[axis] % n == 0:
+            continue
+        array = inf.text(node.args[0])
+        text = (
+            f"`{inf.text(node)}` cuts axis {axis} of {array}, shape {shape_text(shape, dims)}, "
+            f"into {n} equal parts, but axis {axis} has {_size_text(shape[axis], dims)} "
+            f"entries, not a multiple of {n}."
+        )
+        h = dims.get("H") if isinstance(dims.get("H"), int) else None
+        blocks = [j for j, size in enumerate(shape) if h and size == n * h and j != axis]
+        if len(blocks) == 1:
+            j = blocks[0]
+            text += (
+                f" The {n} blocks of H = {h} lie along axis {j} ({n}H = {shape[j]}): "
+                f"`np.split({array}, {n}, axis={j})`."
+            )
+        return text
+    return ""
 
 
 def _ragged_text(inf, tree) -> str:
@@ -598,6 +915,8 @@ def _transposed_product(inf, node, dims) -> str:
         return ""
     if not (isinstance(right, ast.Attribute) and right.attr == "T"):
         return ""
+    if _role(left.value) != "weight" or _role(right.value) == "weight":
+        return ""  # the lesson's form x @ W only for a weight and its input
     w, x = inf.text(left.value), inf.text(right.value)
     shape = inf.visit(node)
     flipped = _axes_text(tuple(reversed(shape)), dims) if shape else ""
@@ -615,6 +934,9 @@ def _join_text(inf, node, parts, shapes, axis, fname, dims) -> str:
         f"{inf.text(p)} {shape_text(s, dims)}" for p, s in zip(parts, shapes, strict=True)
     )
     fix = "np.concatenate([stm, event], axis=-1)"
+    batch = _labels(dims).get(shapes[0][0]) == "B" if shapes and shapes[0] else False
+    if not batch:  # not the lesson's [STM, E]: the sizes only
+        return _join_sizes_text(call, listed, shapes, axis, fname)
     if fname == "stack":
         return (
             f"`{call}` puts its arrays along a NEW axis and needs equal shapes: {listed}. "
@@ -642,6 +964,19 @@ def _join_text(inf, node, parts, shapes, axis, fname, dims) -> str:
             f"{fix} has shape (B, H+D)."
         )
     return f"`{call}` joins along axis {along}, so the arrays' other sizes must match: {listed}."
+
+
+def _join_sizes_text(call, listed, shapes, axis, fname) -> str:
+    """A join of arrays that are not the lesson's batch rows: which sizes clash, and the
+    axis along which they would fit (when exactly one does)."""
+    if fname == "stack" or len({len(s) for s in shapes}) != 1:
+        return f"`{call}` needs arrays whose shapes fit together, but got {listed}."
+    nd = len(shapes[0])
+    fits = [ax for ax in range(nd) if len({s[:ax] + s[ax + 1 :] for s in shapes}) == 1]
+    text = f"`{call}` joins {listed}: all sizes but the joined axis's must match."
+    if len(fits) == 1 and fname in ("concatenate", "vstack", "hstack", "row_stack"):
+        text += f" They fit along axis {fits[0]}: axis={fits[0]}."
+    return text
 
 
 def _unpack_text(inf, tree, error, dims) -> str:
@@ -715,7 +1050,9 @@ def _none_text(inf, tree) -> str:
     return text
 
 
-def explain(error: str, line: str, shapes=None, dims=None, function="", callee="") -> str:
+def explain(
+    error: str, line: str, shapes=None, dims=None, function="", callee="", source=""
+) -> str:
     """A few sentences on what went wrong, in the learner's terms ('' when nothing to add).
 
     `function` is the learner's function the line is in (error_function), `callee` the
@@ -724,7 +1061,9 @@ def explain(error: str, line: str, shapes=None, dims=None, function="", callee="
     Never raises: a line or an error it cannot read gives ''.
     """
     try:
-        return _explain(error or "", line or "", shapes or {}, dims or {}, function, callee)
+        return _explain(
+            error or "", line or "", shapes or {}, dims or {}, function, callee, source or ""
+        )
     except Exception:  # noqa: BLE001 - an explanation is optional
         return ""
 
@@ -741,14 +1080,14 @@ def _matmul_sizes(message):
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def _explain(error, line, shapes, dims, function="", callee="") -> str:  # noqa: C901, PLR0911, PLR0912
+def _explain(error, line, shapes, dims, function="", callee="", source="") -> str:  # noqa: C901, PLR0911, PLR0912
     kind, _, message = error.partition(": ")
     code = _code(line)
     parsed = _parse(code)
     inf = tree = None
     if parsed is not None:
         tree, src = parsed
-        inf = _Infer(src, shapes, dims, _matmul_sizes(message))
+        inf = _Infer(src, shapes, dims, _matmul_sizes(message), source)
         inf.visit(tree)
     if inf is not None and kind in ("TypeError", "AttributeError"):
         text = _object_text(inf, tree, message)
@@ -775,7 +1114,7 @@ def _explain(error, line, shapes, dims, function="", callee="") -> str:  # noqa:
     if "matmul" in message or "not aligned" in message:
         f = first("matmul")
         if f:
-            return _matmul_text(inf, *f[1:], dims, function)
+            return _matmul_text(inf, *f[1:], dims, function, _target_name(tree))
         m = _MATMUL.search(message)
         lesson = "`@` needs the left operand's last size to equal the right operand's first size"
         if m and (m.group(1), m.group(2)) == ("1", "0"):
@@ -814,6 +1153,10 @@ def _explain(error, line, shapes, dims, function="", callee="") -> str:  # noqa:
         if "out of bounds for array of dimension" in message:
             return "Arrays here are 2-D, (B, ...): axis 0 is the batch, axis -1 the last."
         return ""
+    if "truth value of an array" in message and tree is not None:
+        return _truth_text(inf, tree)
+    if "split does not result in an equal division" in message and tree is not None:
+        return _split_text(inf, tree, dims)
     if "values to unpack" in message or "cannot unpack non-iterable" in message:
         return _unpack_text(inf, tree, message, dims) if tree is not None else ""
     if "NoneType" in message:
@@ -1333,6 +1676,7 @@ def _wrong_shape(label, got, want, dims_list, others) -> str:  # noqa: C901, PLR
             _all(pairs, lambda g, w: len(g) == len(w) + 1 and g[1:] == w)
             and g_sym
             and g_sym[0] == "B"
+            and "B" not in w_sym  # a weight's or a bias's gradient has no batch axis
         ):
             return (
                 f"{_capital(head)}: one row per example. A gradient of a bias (or of a weight) "

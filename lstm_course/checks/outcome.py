@@ -27,6 +27,7 @@ import io
 import linecache
 import os
 import re
+import textwrap
 import traceback
 import types
 import warnings
@@ -347,6 +348,54 @@ def function_source(fn, limit: int = MAX_SOURCE) -> str:
         return ""
 
 
+MAX_HELPERS = 4  # the learner's own helper functions shipped after the function's source
+
+
+def _global_names(code) -> list:
+    """The global names a code object (and the lambdas, comprehensions and defs inside it)
+    reads, in order."""
+    names = list(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names += _global_names(const)
+    return list(dict.fromkeys(names))
+
+
+def helper_sources(fn, limit: int = MAX_HELPERS) -> str:
+    """The def blocks of the learner's own functions that fn calls by a global name (a
+    hand-written sigmoid in an earlier cell): plain functions defined in fn's namespace,
+    never a package's (theirs live in their module's namespace). Nothing is called."""
+    try:
+        if type(fn) is not types.FunctionType:
+            return ""
+        code = types.FunctionType.__code__.__get__(fn, types.FunctionType)
+        space = types.FunctionType.__globals__.__get__(fn, types.FunctionType)
+        if type(space) is not dict:
+            return ""
+        blocks = []
+        for name in _global_names(code):
+            helper = dict.get(space, name)
+            if type(helper) is not types.FunctionType or helper is fn:
+                continue
+            if types.FunctionType.__globals__.__get__(helper, types.FunctionType) is not space:
+                continue
+            text = function_source(helper)
+            if text:
+                blocks.append(text)
+            if len(blocks) >= limit:
+                break
+        return "".join("\n" + textwrap.dedent(b) for b in blocks)
+    except Exception:  # noqa: BLE001 - a helper that cannot be read is just not there
+        return ""
+
+
+def _source_with_helpers(fn) -> str:
+    """fn's def block, then the def blocks of the learner's helpers it calls (if any)."""
+    main = function_source(fn)
+    helpers = helper_sources(fn) if main else ""
+    return textwrap.dedent(main) + helpers if helpers else main
+
+
 def _exception_text(exc: BaseException) -> str:
     try:
         msg = str(exc)
@@ -392,7 +441,7 @@ def run_function(fn, kwargs: dict, keyword_only=("variant",), skip_dirs=None) ->
         error_shapes={},
         error_callee="",
         overflow=False,
-        source=function_source(fn),
+        source=_source_with_helpers(fn),
     )
     fp_errors = []
 

@@ -7,6 +7,11 @@ explanation can only guess; the judge runs them only when a check fails (microse
     hard_coded_sizes(source, cases)         a size written as a number where the cases' change
     floor_divisions(source)                 `//` or int(...) where floats flow
     printed_output(source)                  print(...) of the answer, and no return
+    def_line(source, exercise, called)      the lesson's parameters in another order, or a
+                                            different count, on the def line
+    size_axes(source, exercise)             a size read off the wrong axis of a shape
+    hand_activations(source)                a sigmoid or tanh written out by hand that
+                                            computes something else (the minus missing)
     shape_reading(source, cases, ...)       a wrong output shape, from the right operands
                                             combined in another way (@ vs *, .T, a sum's axis)
 """
@@ -19,7 +24,7 @@ import textwrap
 
 import numpy as np
 
-from .explain import _Infer, _sym_text, _symbolic, course_signature
+from .explain import _Infer, _role, _sym_text, _symbolic, course_signature
 
 __all__ = [
     "notebook_globals",
@@ -28,6 +33,9 @@ __all__ = [
     "printed_output",
     "shape_reading",
     "source_readings",
+    "def_line",
+    "size_axes",
+    "hand_activations",
 ]
 
 _SIZES = ("B", "T", "H", "D")
@@ -305,12 +313,13 @@ def printed_output(source: str) -> str:
     )
 
 
-def source_readings(source: str, dims_list) -> str:
+def source_readings(source: str, dims_list, exercise: str = "") -> str:
     """The readings that name a slip whatever the values are ('' when none applies)."""
     try:
         texts = [
             notebook_globals(source),
             hard_coded_sizes(source, dims_list),
+            size_axes(source, exercise),
             floor_divisions(source),
         ]
     except Exception:  # noqa: BLE001 - a reading is optional
@@ -498,7 +507,7 @@ def _shape_reading(source, cases, path, got, want, dims_list, backward) -> str: 
         shapes = [_Infer("", env).visit(node) for env, _ in runs]
         if any(s is None or tuple(s) != tuple(g) for s, g in zip(shapes, got, strict=True)):
             continue
-        alts = _alternatives(node)
+        alts = [(k, alt) for k, alt in _alternatives(node) if _lesson_form(k, node, path)]
         if backward:  # a weight's gradient is input.T @ d(...): the gradient on the right
             alts.sort(key=lambda ka: not _gradient_right(ka[1]))
         for kind, alt in alts:
@@ -509,6 +518,20 @@ def _shape_reading(source, cases, path, got, want, dims_list, backward) -> str: 
                 continue
             return _reading_text(node, alt, kind, shapes, want, dims_list, backward)
     return ""
+
+
+def _lesson_form(kind, node, path) -> bool:
+    """Whether another way of combining the operands can be the lesson's: a matrix product
+    takes a weight and its input, or (for a weight's gradient) an input and a gradient;
+    entry by entry combines two quantities neither of which is a weight."""
+    if kind == "axis":
+        return True
+    roles = {_role(node.left), _role(node.right)}
+    if kind == "mult":
+        return "weight" not in roles
+    part = str(path[-1]) if path else ""
+    weight_gradient = part.startswith(("W", "dW")) and roles == {"value", "gradient"}
+    return ("weight" in roles and len(roles) == 2) or weight_gradient
 
 
 def _gradient_right(expr) -> bool:
@@ -543,3 +566,285 @@ def _reading_text(node, alt, kind, shapes, want, dims_list, backward) -> str:
     if backward and len(want[0]) == 2:
         text += " A weight's gradient is `input.T @ d(pre-activation)`: (in, out), like the weight."
     return text
+
+
+# --------------------------------------------------------------------------- the def line
+
+
+def def_line(source: str, exercise: str, called=None, keyword=("variant",)) -> str:
+    """The learner's def line against the check's call: the lesson's parameters in another
+    order (the check passes them by position, so each lands in another one's name), or a
+    different count. Renamed parameters are fine: only the order of the lesson's names and
+    the count are read. `called`: the names the check passes, in order (a case's keys;
+    the exercise's parameters when None); those in `keyword` go by name."""
+    fn = _function(source)
+    if called is None:
+        called = [p for p, _ in course_signature(exercise) or ()]
+    called = list(called)
+    if fn is None or not called:
+        return ""
+    a = fn.args
+    positional = [p for p in called if p not in keyword]
+    by_name = [p for p in called if p in keyword]
+    mine = [x.arg for x in a.posonlyargs + a.args]
+    required = len(mine) - len(a.defaults)
+    call = f"{exercise}({', '.join(positional + [f'{k}=...' for k in by_name])})"
+    yours = f"({', '.join(mine)})"
+    moved = [
+        (name, positional[k])
+        for k, name in enumerate(mine[: len(positional)])
+        if name in positional and positional[k] != name
+    ]
+    if moved:
+        lands = "; ".join(f"your {m} receives the check's {w}" for m, w in moved)
+        return (
+            f"Your def line takes {yours} but {exercise} is called as {call}, by position: "
+            f"{lands}. Keep the lesson's order of parameters."
+        )
+    named = set(mine) | {x.arg for x in a.kwonlyargs}
+    short = a.vararg is None and len(mine) < len(positional)
+    extra = required > len(positional)
+    unnamed = a.kwarg is None and any(k not in named for k in by_name)
+    if short or extra or unnamed:
+        n = len(mine) + len(a.kwonlyargs)
+        return (
+            f"Your def line takes {n} parameter{'s' if n != 1 else ''} {yours} but "
+            f"{exercise} is called as {call}: one parameter per argument, in that order."
+        )
+    return ""
+
+
+# --------------------------------------------------------------------------- sizes off a shape
+
+
+def size_axes(source: str, exercise: str) -> str:
+    """A lesson size read off the wrong axis of an argument's shape: `H = weight_hh.shape[0]`
+    where weight_hh is (4H, H), `H, B = stm.shape` where stm is (B, H)."""
+    fn = _function(source)
+    sig = dict(course_signature(exercise) or ()) if exercise else {}
+    if fn is None or not sig:
+        return ""
+    texts = []
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+            continue
+        target, value = node.targets[0], node.value
+        reads = []  # (size name, array name, axis)
+        if isinstance(target, ast.Name) and isinstance(value, ast.Subscript):
+            shape_of = _shape_of(value.value)
+            axis = value.slice.value if isinstance(value.slice, ast.Constant) else None
+            if shape_of and type(axis) is int:
+                reads.append((target.id, shape_of, axis))
+        elif isinstance(target, ast.Tuple) and _shape_of(value):
+            reads += [
+                (t.id, _shape_of(value), k)
+                for k, t in enumerate(target.elts)
+                if isinstance(t, ast.Name)
+            ]
+        for size, array, axis in reads:
+            sym = sig.get(array)
+            if size not in _SIZES or not sym or not -len(sym) <= axis < len(sym):
+                continue
+            got = sym[axis]
+            if got is None or got == size:
+                continue
+            right = [j for j, n in enumerate(sym) if n == size]
+            code = " ".join(ast.unparse(node).split())
+            text = (
+                f"`{code}` reads {got}, not {size}: {array} is {_sym_text(sym)}, so axis "
+                f"{axis % len(sym)} has {got} entries."
+            )
+            if len(right) == 1:
+                text += f" {size} is {array}.shape[{right[0]}]."
+            elif not right:
+                text += _size_elsewhere(size, sig, _params(fn))
+            texts.append(text)
+    return "\n".join(dict.fromkeys(texts))
+
+
+def _size_elsewhere(size, sig, params) -> str:
+    """' H is weight_hh.shape[1].' from the first of the function's arrays that has exactly
+    one axis of that size ('' when none does)."""
+    for name in params:
+        sym = sig.get(name)
+        axes = [j for j, n in enumerate(sym or ()) if n == size]
+        if len(axes) == 1:
+            return f" {size} is {name}.shape[{axes[0]}]."
+    return ""
+
+
+def _shape_of(node) -> str:
+    """'weight_hh' for `weight_hh.shape` ('' otherwise)."""
+    if (
+        isinstance(node, ast.Attribute)
+        and node.attr == "shape"
+        and isinstance(node.value, ast.Name)
+    ):
+        return node.value.id
+    return ""
+
+
+# ------------------------------------------------------------------------- hand-written activations
+
+_EXP = {"exp", "np.exp", "numpy.exp", "math.exp", "torch.exp"}
+
+
+def _exp_arg(node):
+    """The argument of np.exp(...) (None when node is not such a call)."""
+    if isinstance(node, ast.Call) and _dotted(node.func) in _EXP and len(node.args) == 1:
+        return node.args[0]
+    return None
+
+
+def _dotted(node) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
+
+
+def _one(node) -> bool:
+    return (
+        isinstance(node, ast.Constant) and node.value in (1, 1.0) and type(node.value) is not bool
+    )
+
+
+def _sign(node, defs) -> int:
+    """-1 for a negated expression (-a, -1 * a, a * -1, a name assigned one), +1 for a
+    surely positive-signed one (a name, a product, a sum, a call), 0 when unknown (a - b)."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -1
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        for side in (node.left, node.right):
+            if (
+                isinstance(side, ast.UnaryOp)
+                and isinstance(side.op, ast.USub)
+                and _one(side.operand)
+            ):
+                return -1
+            if isinstance(side, ast.Constant) and side.value == -1:
+                return -1
+    if isinstance(node, ast.Name) and node.id in defs:
+        value = defs[node.id]
+        return _sign(value, {}) if value is not None else 0
+    if isinstance(node, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
+        return 1
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.MatMult, ast.Mult)):
+        return 1
+    return 0
+
+
+def _names_defs(fn) -> dict:
+    """name -> its value, for names assigned exactly once in the function."""
+    defs: dict = {}
+    count: dict = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            t = node.targets[0]
+            if isinstance(t, ast.Name):
+                defs[t.id] = node.value
+                count[t.id] = count.get(t.id, 0) + 1
+    return {k: (v if count[k] == 1 else None) for k, v in defs.items()}
+
+
+def _same(a, b) -> bool:
+    return ast.dump(a) == ast.dump(b)
+
+
+def _sigmoid_slip(node, defs) -> str:
+    """What a hand-written sigmoid-like division computes instead, '' when it is right."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = node.left
+        if (
+            isinstance(left, ast.BinOp)
+            and isinstance(left.op, ast.Div)
+            and _one(left.left)
+            and _one(left.right)
+            and _exp_arg(node.right) is not None
+        ):
+            return (
+                "divides 1 by 1 and then adds the exponential (/ binds tighter than +): the "
+                "sigmoid needs parentheses, 1 / (1 + np.exp(-a))"
+            )
+        return ""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)):
+        return ""
+    den = node.right
+    if not (isinstance(den, ast.BinOp) and isinstance(den.op, (ast.Add, ast.Sub))):
+        return ""
+    if _one(den.left):
+        arg = _exp_arg(den.right)
+    elif _one(den.right) and isinstance(den.op, ast.Add):
+        arg = _exp_arg(den.left)
+    else:
+        arg = None
+    if arg is None:
+        return ""
+    sign = _sign(arg, defs)
+    if isinstance(den.op, ast.Sub):
+        return "subtracts the exponential: the sigmoid is 1 / (1 + np.exp(-a)), with +"
+    a = " ".join(
+        ast.unparse(arg.operand if sign < 0 and isinstance(arg, ast.UnaryOp) else arg).split()
+    )
+    if _one(node.left) and sign > 0:
+        return (
+            f"is missing the minus: the sigmoid is 1 / (1 + np.exp(-a)); with np.exp(a) it "
+            f"gives sigmoid(-a) = 1 - sigmoid(a), here for a = {a}"
+        )
+    num = _exp_arg(node.left)
+    if num is not None and _same(num, arg) and sign < 0:
+        return (
+            f"is exp(-a) / (1 + exp(-a)) = 1 - sigmoid(a), here for a = {a}: the sigmoid is "
+            "1 / (1 + np.exp(-a)) (or np.exp(a) / (1 + np.exp(a)))"
+        )
+    return ""
+
+
+def _tanh_slip(node) -> str:
+    """What a hand-written (e^a - e^-a) / (e^a + e^-a) computes instead, '' when right."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)):
+        return ""
+    num, den = node.left, node.right
+    pair = []
+    for part in (num, den):
+        if not (isinstance(part, ast.BinOp) and isinstance(part.op, (ast.Add, ast.Sub))):
+            return ""
+        l, r = _exp_arg(part.left), _exp_arg(part.right)
+        if l is None or r is None:
+            return ""
+        pair.append((part.op, l, r))
+    (n_op, n_l, n_r), (d_op, d_l, d_r) = pair
+    if not isinstance(n_op, ast.Sub):
+        return ""
+    positive = [
+        x for x in (n_l, n_r) if not (isinstance(x, ast.UnaryOp) and isinstance(x.op, ast.USub))
+    ]
+    negative = [x for x in (n_l, n_r) if x not in positive]
+    if len(positive) != 1 or len(negative) != 1 or not _same(negative[0].operand, positive[0]):
+        return ""
+    if not {ast.dump(d_l), ast.dump(d_r)} == {ast.dump(n_l), ast.dump(n_r)}:
+        return ""
+    if isinstance(d_op, ast.Sub):
+        return "subtracts in the denominator: tanh(a) = (e^a - e^-a) / (e^a + e^-a)"
+    if n_l is negative[0]:
+        return "is reversed in the numerator, e^-a - e^a: that is -tanh(a)"
+    return ""
+
+
+def hand_activations(source: str) -> str:
+    """A sigmoid or tanh written out by hand that computes something else: 1/(1+exp(a))
+    without the minus, exp(-a)/(1+exp(-a)), 1/1 + exp(-a), (e^-a - e^a)/(e^a + e^-a)."""
+    try:  # the function and the learner's helpers shipped after it
+        tree = ast.parse(textwrap.dedent(source or ""))
+    except (SyntaxError, ValueError):
+        return ""
+    defs = _names_defs(tree)
+    texts = []
+    for node in ast.walk(tree):
+        slip = _sigmoid_slip(node, defs) or _tanh_slip(node)
+        if slip:
+            code = " ".join(ast.unparse(node).split())
+            texts.append(f"Your hand-written activation `{code}` {slip}.")
+    return "\n".join(dict.fromkeys(texts))
