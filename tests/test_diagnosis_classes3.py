@@ -151,3 +151,23 @@ def test_a_part_divided_by_the_batch_size_is_named():
 def test_an_output_rounded_to_k_decimals_is_named():
     msg = _failed("forget_gate", forget_rounded)
     assert "rounded to 3 decimals" in msg, msg
+
+
+def test_a_dropped_derivative_factor_is_named_whole():
+    """`x * V * (1 - V)` written `x * V`: the factor (1 - V) is gone, V is still there; the
+    message must not say V was left out."""
+    import linecache
+
+    from lstm_course.exercises import EXERCISES
+
+    src = EXERCISES["lstm_cell_backward"].solution_source()
+    bad = src.replace('"v": use["V"] * V * (1 - V)', '"v": use["V"] * V')
+    assert bad != src
+    filename = "<ipython-input-dropped-factor>"
+    linecache.cache[filename] = (len(bad), None, bad.splitlines(True), filename)
+    ns = {"np": np}
+    exec("from lstm_course import *", ns)  # noqa: S102 - the notebook's names
+    exec(compile(bad, filename, "exec"), ns)  # noqa: S102 - the test's own text
+    message = run_check("lstm_cell_backward", ns["lstm_cell_backward"], variant="lesson").message
+    assert "left out the factor (1 - V)" in message, message
+    assert "left out `V`" not in message, message

@@ -539,7 +539,15 @@ def _binop(b: _Body, node: ast.BinOp) -> None:
             (node.left, node.right, (left[0], right[0], "" if old is ast.Add else "-")),
         ):
             term = " ".join(b.seg(dropped).split())
-            if _is_bias(dropped):
+            factor = " ".join(b.seg(node).split())
+            if (
+                isinstance(keep, ast.Constant)
+                and keep.value == 1
+                and isinstance(parent, ast.BinOp)
+                and isinstance(parent.op, ast.Mult)
+            ):  # `x * (1 - V)` -> `x * 1`: the whole factor is gone, V may be elsewhere
+                what = f"you left out the factor ({factor}) in `{quote}`"
+            elif _is_bias(dropped):
                 what = f"you left out the bias {term} in `{quote}`"
             elif returned:
                 what = f"you returned `{b.seg(keep)}`: the lesson returns `{quote[7:]}`"
