@@ -94,6 +94,21 @@ def compile_whole() -> None:
             compileall.compile_dir(folder, quiet=2, workers=os.cpu_count() or 1)
 
 
+def run_torch() -> None:
+    """One training step of an LSTM and a GRU: torch's first backward imports ~800 more
+    modules (sympy among them) that `import torch` does not."""
+    try:
+        import torch
+    except ImportError:
+        return
+    for layer in (torch.nn.LSTM(3, 4, batch_first=True), torch.nn.GRU(3, 4, batch_first=True)):
+        opt = torch.optim.Adam(layer.parameters(), lr=1e-3)
+        out, _ = layer(torch.zeros(2, 5, 3))
+        out.sum().backward()
+        torch.nn.utils.clip_grad_norm_(layer.parameters(), 1.0)
+        opt.step()
+
+
 def main() -> int:
     failed, skipped = [], []
     for name in REQUIRED:
@@ -116,6 +131,8 @@ def main() -> int:
                 importlib.import_module(info.name)
             except Exception as exc:  # noqa: BLE001
                 failed.append(f"{info.name}: {type(exc).__name__}: {exc}")
+    if not failed:
+        run_torch()
     compile_whole()
     if skipped:
         print("setup: not compiled (not installed):", ", ".join(skipped))
