@@ -25,6 +25,7 @@ import textwrap
 import numpy as np
 
 from .explain import _Infer, _role, _sym_text, _symbolic, course_signature
+from .explain import _name as _dotted  # 'np.exp' for a call's function, 'p.W_u' for a chain
 
 __all__ = [
     "notebook_globals",
@@ -694,15 +695,6 @@ def _exp_arg(node):
     if isinstance(node, ast.Call) and _dotted(node.func) in _EXP and len(node.args) == 1:
         return node.args[0]
     return None
-
-
-def _dotted(node) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else ""
-    return ""
 
 
 def _one(node) -> bool:
