@@ -11,12 +11,24 @@
 # miss computes for real). The folder is a fresh temporary one, removed at the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-times=()  # "seconds|step"
-timed() {  # timed NAME COMMAND...: run it, record its wall time; returns its status
-    local name="$1" t0=$SECONDS rc=0
+times=()  # "seconds|cpu seconds|step"
+cpu_now=0
+children_cpu() {  # sets cpu_now: CPU seconds (user + system) of the finished child processes
+    local f  # (not in $(...): a subshell would see only its own children)
+    f="$(mktemp)"
+    times >"$f"  # bash's builtin; its second line is the children's
+    cpu_now="$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
+                              printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$f")"
+    rm -f "$f"
+}
+timed() {  # timed NAME COMMAND...: run it, record its wall and CPU time; returns its status
+    local name="$1" t0=$SECONDS c0 rc=0
     shift
+    children_cpu
+    c0=$cpu_now
     "$@" || rc=$?
-    times+=("$((SECONDS - t0))|$name")
+    children_cpu
+    times+=("$((SECONDS - t0))|$((cpu_now - c0))|$name")
     return $rc
 }
 # Debian's packages (bubblewrap for the grader's sandbox, chromium for the browser tests) install
@@ -44,7 +56,7 @@ if [ -n "$apt_pid" ]; then
     wait "$apt_pid" || echo "setup: apt-get install ${missing[*]} failed:" >&2
     cat "$apt_log" >&2
     rm -f "$apt_log"
-    times+=("$((SECONDS - apt_t0))|setup (apt-get install ${missing[*]}, alongside .venv)")
+    times+=("$((SECONDS - apt_t0))|-|setup (apt-get install ${missing[*]}, alongside .venv)")
 fi
 command -v bwrap >/dev/null 2>&1 \
     || echo "setup: bubblewrap (bwrap) is not installed: the grader needs it and its tests will" \
@@ -85,11 +97,15 @@ if [ -s "$run_cache/log.tsv" ]; then
 else
     echo "    (no cached function was called)"
 fi
-echo "test.sh: wall time per step (s)"
+echo "test.sh: time per step, wall and CPU (s; CPU = the step's processes, all cores: 2x wall"
+echo "         would be two cores busy throughout)"
+printf '    %6s  %6s  %s\n' wall CPU step
 for t in "${times[@]}"; do
-    printf '    %6d  %s\n' "${t%%|*}" "${t#*|}"
+    IFS='|' read -r wall cpu name <<<"$t"
+    printf '    %6s  %6s  %s\n' "$wall" "$cpu" "$name"
 done
-printf '    %6d  %s\n' "$SECONDS" "total (test.sh from start to end)"
+children_cpu
+printf '    %6d  %6d  %s\n' "$SECONDS" "$cpu_now" "total (test.sh from start to end)"
 echo
 if [ ${#failed[@]} -eq 0 ]; then
     echo "test.sh: all suites passed"
