@@ -14,9 +14,7 @@ The teaching path (gates.py, cell.py, sequence.py) computes one gate at a time. 
    gate then runs over contiguous memory: in NumPy 2.4 a ufunc on a strided (64, 128) column
    block costs 3-4x the same ufunc on a contiguous block (it copies through a buffer), and
    the stacked matmul is no slower than one (B, 4H) product. The backward step multiplies
-   each gate's block by its share of W^T and sums the four (B, H+D) results. A step's four
-   blocks sit next to the LTM it starts from, S[t] = [N, i, f, V, LTM_{t-1}], so that Learn
-   and Forget are one call ([N, LTM_{t-1}] * [i, f]); every call saved counts, see 3.
+   each gate's block by its share of W^T and sums the four (B, H+D) results.
 3. Every buffer is allocated once per call (or reused, see 5), time-major (T, ...), so a
    step's slice is contiguous; z_t for all steps lives in one array Z, and each step writes its
    new STM straight into z_{t+1}. The loops only use in-place ufuncs (``out=``): no temporary
@@ -251,22 +249,17 @@ def _forward_rows(events, stm0, ltm0, Wz, W_u, b_u, stms, stm_T, ltm_T):
     Z[T, :, H:HD] = 0.0  # Z[T] only holds the last STM
     Z[:, :, HD] = 1.0
     Z[0, :, :H] = stm0
-    # S[t] = [N, i, f, V, LTM_{t-1}] of step t: the gate values and the long-term memory the
-    # step starts from, one (B, H) block each, so that Learn and Forget are ONE call,
-    # [N, LTM_{t-1}] * [i, f] (slots 0 and 4 times slots 1 and 2).
-    S = _empty((T + 1, 5, B, H), dtype)
-    G, C = S[:T, :4], S[:, 4]  # views: G[t] = the gate values, C[t] = LTM_{t-1}
+    C = _empty((T + 1, B, H), dtype)  # C[t] = LTM_{t-1}
     C[0] = ltm0
+    G = _empty((T, 4, B, H), dtype)  # gate values N, i, f, V of every step, one block each
     U = _empty((T, B, H), dtype)  # lesson: tanh(kept W_u + b_u); standard: tanh(LTM_t)
-    # [N * i, kept = LTM_{t-1} * f] of a step; the lesson's Use gate reads kept later (K)
-    LK = _empty((2, T, B, H), dtype) if lesson else None
-    K = LK[1] if lesson else None
-    learn_kept = np.empty((2, B, H), dtype)
-    numerator = np.array([2.0, 1.0, 1.0, 1.0], dtype).reshape(4, 1, 1)  # tanh block: 2 sigmoid(2a)
+    K = _empty((T, B, H), dtype) if lesson else None  # kept = LTM_{t-1} * f (lesson only)
+    kept = np.empty((B, H), dtype)
+    numerator = np.array([2.0, 1.0, 1.0, 1.0], dtype).reshape(4, 1, 1)  # see below
 
     with np.errstate(over="ignore"):  # exp(+large) = inf is fine: 1 / (1 + inf) = 0
         for t in range(T):
-            a, u, c = S[t, :4], U[t], C[t + 1]
+            a, u, c = G[t], U[t], C[t + 1]
             np.matmul(Z[t], Wz, out=a)  # -scale * ([stm, event] W + b), all four gates
             np.exp(a, out=a)
             a += 1.0
@@ -274,11 +267,12 @@ def _forward_rows(events, stm0, ltm0, Wz, W_u, b_u, stms, stm_T, ltm_T):
             N, i, f, V = a
             N -= 1.0  # N = tanh(a_n) = 2 sigmoid(2 a_n) - 1
             if lesson:
-                learn_kept = LK[:, t]
-            np.multiply(S[t, ::4], S[t, 1:3], out=learn_kept)  # Learn N * i, Forget LTM_{t-1} * f
-            np.add(learn_kept[0], learn_kept[1], out=c)  # Remember: LTM_t
+                kept = K[t]
+            np.multiply(C[t], f, out=kept)  # Forget:   LTM_{t-1} * f
+            np.multiply(N, i, out=c)  # Learn:    N * i
+            c += kept  # Remember: LTM_t
             if lesson:
-                np.matmul(learn_kept[1], W_u, out=u)
+                np.matmul(kept, W_u, out=u)
                 u += b_u
                 np.tanh(u, out=u)  # U = tanh(kept W_u + b_u)
             else:
@@ -295,22 +289,22 @@ def _forward_rows(events, stm0, ltm0, Wz, W_u, b_u, stms, stm_T, ltm_T):
 
 
 # ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
-def _local_derivatives(P, G, C_prev, U):
-    """For a run of steps, slot first (P[k, step]): P[0:4] = d(LTM_t or STM_t)/d(pre-activation)
-    of each gate n, i, f, v, and P[4] = V (1 - U^2), d(STM_t)/d(inside U's tanh)."""
+def _local_derivatives(P, Q, G, C_prev, U):
+    """For a run of steps: P = d(LTM_t or STM_t)/d(pre-activation) of each gate (gate first:
+    P[k, step]), Q = V (1 - U^2)."""
     N, i, V = G[:, 0], G[:, 1], G[:, 3]
-    Pg = P.transpose(1, 0, 2, 3)  # (steps, 5, B, H) view, like G
-    np.subtract(1.0, G[:, 1:], out=Pg[:, 1:4])
-    Pg[:, 1:4] *= G[:, 1:]  # s (1 - s) for i, f, V
+    Pg = P.transpose(1, 0, 2, 3)  # (steps, 4, B, H) view, like G
+    np.subtract(1.0, G[:, 1:], out=Pg[:, 1:])
+    Pg[:, 1:] *= G[:, 1:]  # s (1 - s) for i, f, V
     P[1] *= N  # dLTM_t / da_i = N i (1 - i)
     P[2] *= C_prev  # dLTM_t / da_f = LTM_{t-1} f (1 - f)   (through kept)
     P[3] *= U  # dSTM_t / da_v = U V (1 - V)
     np.multiply(N, N, out=P[0])
     np.subtract(1.0, P[0], out=P[0])
     P[0] *= i  # dLTM_t / da_n = i (1 - N^2)
-    np.multiply(U, U, out=P[4])
-    np.subtract(1.0, P[4], out=P[4])
-    P[4] *= V  # dSTM_t / d(inside U's tanh) = V (1 - U^2)
+    np.multiply(U, U, out=Q)
+    np.subtract(1.0, Q, out=Q)
+    Q *= V  # dSTM_t / d(inside U's tanh) = V (1 - U^2)
 
 
 # ANSWER-FREE STUB: it computes a graded answer; the answer-free build stubs its body
@@ -372,10 +366,8 @@ def _backward_rows(dstms, cache, dh_T, dc_T, WT, WuT, devents, dstm0, dltm0):
     dS[...] = dstms.transpose(1, 0, 2)
 
     n = max(1, min(CHUNK_ROWS // B, T))
-    # One chunk of steps, slot first. P: the local derivatives (_local_derivatives); dA[0:4]:
-    # dL/d(pre-activation) of the gates n, i, f, v; dA[4]: dL/d(inside U's tanh). Slots 3 and
-    # 4 both multiply dSTM_t, so one call computes them.
-    P, dA = _empty((5, n, B, H), dtype), _empty((5, n, B, H), dtype)
+    P, dA = _empty((4, n, B, H), dtype), _empty((4, n, B, H), dtype)  # one chunk of steps
+    Q, dU = _empty((n, B, H), dtype), _empty((n, B, H), dtype)
     dW = np.zeros((4, HD + 1, H), dtype)  # gate by gate; the last row is the bias
     dW_part = np.empty_like(dW)
     dWu = dbu = None
@@ -385,37 +377,39 @@ def _backward_rows(dstms, cache, dh_T, dc_T, WT, WuT, devents, dstm0, dltm0):
     dZ4 = np.empty((4, B, HD), dtype)  # the four gates' shares of dZ[t]
     dh_next = dh_T
     dc = np.array(dc_T, dtype)  # a copy: updated in place
-    dh, dkept = np.empty((B, H), dtype), np.empty((B, H), dtype)
+    dh, tmp, dkept = (np.empty((B, H), dtype) for _ in range(3))
     for hi in range(T, 0, -n):  # chunks of steps [lo, hi), last chunk first
         lo = max(0, hi - n)
         m = hi - lo
-        _local_derivatives(P[:, :m], G[lo:hi], C[lo:hi], U[lo:hi])
+        _local_derivatives(P[:, :m], Q[:m], G[lo:hi], C[lo:hi], U[lo:hi])
         for t in reversed(range(lo, hi)):
             j = t - lo
             p, da = P[:, j], dA[:, j]
             np.add(dh_next, dS[t], out=dh)  # dL/dSTM_t
-            np.multiply(p[3:], dh, out=da[3:])  # V, and into U's tanh: times dSTM_t
             if lesson:
-                np.matmul(da[4], WuT, out=dkept)
+                du = dU[j]
+                np.multiply(Q[j], dh, out=du)  # through STM_t = U V into U's tanh
+                np.matmul(du, WuT, out=dkept)
                 dkept += dc  # kept feeds LTM_t and U
                 np.multiply(p[:2], dc, out=da[:2])  # n, i: times dLTM_t
                 np.multiply(p[2], dkept, out=da[2])  # f: times dkept
                 np.multiply(dkept, G[t, 2], out=dc)  # dL/dLTM_{t-1}
             else:
-                dc += da[4]  # dLTM_t also through STM_t = V tanh(LTM_t)
+                np.multiply(dh, Q[j], out=tmp)
+                dc += tmp  # dLTM_t also through STM_t
                 np.multiply(p[:3], dc, out=da[:3])  # n, i, f: times dLTM_t
                 dc *= G[t, 2]  # dL/dLTM_{t-1}
-            np.matmul(da[:4], WT, out=dZ4)
+            np.multiply(p[3], dh, out=da[3])  # V: times dSTM_t
+            np.matmul(da, WT, out=dZ4)
             np.sum(dZ4, axis=0, out=dZ[t])
             dh_next = dZ[t, :, :H]
         # this chunk's share of dW = Z^T dA, while dA is still in the cache
-        np.matmul(Z[lo:hi].reshape(m * B, HD + 1).T, dA[:4, :m].reshape(4, m * B, H), out=dW_part)
+        np.matmul(Z[lo:hi].reshape(m * B, HD + 1).T, dA[:, :m].reshape(4, m * B, H), out=dW_part)
         dW += dW_part
         if lesson:
-            du = dA[4, :m].reshape(m * B, H)
-            np.matmul(K[lo:hi].reshape(m * B, H).T, du, out=dWu_part)
+            np.matmul(K[lo:hi].reshape(m * B, H).T, dU[:m].reshape(m * B, H), out=dWu_part)
             dWu += dWu_part
-            dbu += du.sum(axis=0)
+            dbu += dU[:m].sum(axis=(0, 1))
 
     devents[...] = dZ[:, :, H:].transpose(1, 0, 2)
     dstm0[...] = dh_next
