@@ -255,7 +255,7 @@ def _forward_rows(events, stm0, ltm0, Wz, W_u, b_u, stms, stm_T, ltm_T):
     U = _empty((T, B, H), dtype)  # lesson: tanh(kept W_u + b_u); standard: tanh(LTM_t)
     K = _empty((T, B, H), dtype) if lesson else None  # kept = LTM_{t-1} * f (lesson only)
     kept = np.empty((B, H), dtype)
-    numerator = np.array([2.0, 1.0, 1.0, 1.0], dtype).reshape(4, 1, 1)  # see below
+    numerator = np.array([2.0, 1.0, 1.0, 1.0], dtype).reshape(4, 1, 1)  # tanh block: 2 sigmoid(2a)
 
     with np.errstate(over="ignore"):  # exp(+large) = inf is fine: 1 / (1 + inf) = 0
         for t in range(T):
