@@ -17,6 +17,8 @@ import numpy as np
 
 from lstm_course import forget_gate, learn_gate, lstm_cell, remember_gate, sigmoid, tanh, use_gate
 from lstm_course.checks import run_check
+from lstm_course.exercises import EXERCISES
+from tests.test_explain_cases import cell
 
 
 def _failed(name, fn, **options):
@@ -156,18 +158,9 @@ def test_an_output_rounded_to_k_decimals_is_named():
 def test_a_dropped_derivative_factor_is_named_whole():
     """`x * V * (1 - V)` written `x * V`: the factor (1 - V) is gone, V is still there; the
     message must not say V was left out."""
-    import linecache
-
-    from lstm_course.exercises import EXERCISES
-
     src = EXERCISES["lstm_cell_backward"].solution_source()
     bad = src.replace('"v": use["V"] * V * (1 - V)', '"v": use["V"] * V')
     assert bad != src
-    filename = "<ipython-input-dropped-factor>"
-    linecache.cache[filename] = (len(bad), None, bad.splitlines(True), filename)
-    ns = {"np": np}
-    exec("from lstm_course import *", ns)  # noqa: S102 - the notebook's names
-    exec(compile(bad, filename, "exec"), ns)  # noqa: S102 - the test's own text
-    message = run_check("lstm_cell_backward", ns["lstm_cell_backward"], variant="lesson").message
+    message = _failed("lstm_cell_backward", cell(bad, "lstm_cell_backward"), variant="lesson")
     assert "left out the factor (1 - V)" in message, message
     assert "left out `V`" not in message, message
