@@ -130,6 +130,11 @@ def _code(line: str) -> str:
     return _LINE.sub("", (line or "").strip()).strip()
 
 
+def _flat(node) -> str:
+    """The node's source on one line, its whitespace collapsed: what a message quotes."""
+    return " ".join(ast.unparse(node).split())
+
+
 def _parse(code: str):
     """The line as an ast.Module, tolerating a line cut out of a longer statement."""
     if not code:
@@ -560,7 +565,7 @@ def _lesson_products() -> dict:
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 t = node.targets[0]
                 if isinstance(t, ast.Name) and t.id not in defs:
-                    defs[t.id] = " ".join(ast.unparse(node).split())
+                    defs[t.id] = _flat(node)
         for node in ast.walk(tree):
             if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult)):
                 continue
@@ -570,7 +575,7 @@ def _lesson_products() -> dict:
             w = _lesson_name(right)
             left = node.left
             defined = defs.get(left.id, "") if isinstance(left, ast.Name) else ""
-            product = " ".join(ast.unparse(node).split())
+            product = _flat(node)
             out.setdefault(w, []).append((name, product, defined))
     return out
 
@@ -790,7 +795,7 @@ def _reduced_text(inf, side, other, other_shape, dims) -> str:
         method = isinstance(func, ast.Attribute) and _name(func.value) not in ("np", "numpy")
         base = node.func.value if method else (node.args[0] if node.args else None)
         base_shape = _Infer("", inf.shapes, inf.dims).visit(base) if base is not None else None
-        head = " ".join(ast.unparse(assign).split())
+        head = _flat(assign)
         per_row = len(shape) == 1 and len(other_shape) == 2 and shape[0] == other_shape[0]
         what = "turns each example's row into one number" if per_row else "combines entries"
         text = (
@@ -799,7 +804,7 @@ def _reduced_text(inf, side, other, other_shape, dims) -> str:
             f"{shape_text(other_shape, dims)}."
         )
         if base_shape is not None and tuple(base_shape) == tuple(other_shape):
-            text += f" Without it, `{' '.join(ast.unparse(base).split())}` is that shape."
+            text += f" Without it, `{_flat(base)}` is that shape."
         return text
     return ""
 
@@ -1325,7 +1330,7 @@ def _misplaced_text(call, fname, sig, wrong) -> str:
 
 
 def _short(node) -> str:
-    text = " ".join(ast.unparse(node).split())
+    text = _flat(node)
     return text if len(text) <= 90 else text[:85] + " ...)"
 
 

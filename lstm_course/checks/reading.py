@@ -24,7 +24,7 @@ import textwrap
 
 import numpy as np
 
-from .explain import _Infer, _role, _sym_text, _symbolic, course_signature
+from .explain import _flat, _Infer, _role, _sym_text, _symbolic, course_signature
 from .explain import _name as _dotted  # 'np.exp' for a call's function, 'p.W_u' for a chain
 
 __all__ = [
@@ -193,7 +193,7 @@ def hard_coded_sizes(source: str, dims_list) -> str:
         sym = known.get(name)
         for call in (n for n in ast.walk(stmt.value) if isinstance(n, ast.Call)):
             elts = _shape_literals(call) or []
-            code = " ".join(ast.unparse(call).split())
+            code = _flat(call)
             for pos, elt in enumerate(elts):
                 n = elt.value if isinstance(elt, ast.Constant) else None
                 if type(n) is not int or n < 2:
@@ -306,7 +306,7 @@ def printed_output(source: str) -> str:
     ]
     if returns or not prints:
         return ""
-    code = " ".join(ast.unparse(prints[-1]).split())
+    code = _flat(prints[-1])
     inner = ", ".join(ast.unparse(a) for a in prints[-1].args) or "..."
     return (
         f"Your {fn.name} shows its result with `{code}` but returns nothing: a check (and "
@@ -544,7 +544,7 @@ def _gradient_right(expr) -> bool:
 
 
 def _reading_text(node, alt, kind, shapes, want, dims_list, backward) -> str:
-    code, fix = " ".join(ast.unparse(node).split()), " ".join(ast.unparse(alt).split())
+    code, fix = _flat(node), _flat(alt)
     g_sym, w_sym = _symbolic(shapes, dims_list), _symbolic(want, dims_list)
     g_text = _sym_text(g_sym) if g_sym and None not in g_sym else str(tuple(shapes[0]))
     w_text = _sym_text(w_sym) if w_sym and None not in w_sym else str(tuple(want[0]))
@@ -650,7 +650,7 @@ def size_axes(source: str, exercise: str) -> str:
             if got is None or got == size:
                 continue
             right = [j for j, n in enumerate(sym) if n == size]
-            code = " ".join(ast.unparse(node).split())
+            code = _flat(node)
             text = (
                 f"`{code}` reads {got}, not {size}: {array} is {_sym_text(sym)}, so axis "
                 f"{axis % len(sym)} has {got} entries."
@@ -777,9 +777,7 @@ def _sigmoid_slip(node, defs) -> str:
     sign = _sign(arg, defs)
     if isinstance(den.op, ast.Sub):
         return "subtracts the exponential: the sigmoid is 1 / (1 + np.exp(-a)), with +"
-    a = " ".join(
-        ast.unparse(arg.operand if sign < 0 and isinstance(arg, ast.UnaryOp) else arg).split()
-    )
+    a = _flat(arg.operand if sign < 0 and isinstance(arg, ast.UnaryOp) else arg)
     if _one(node.left) and sign > 0:
         return (
             f"is missing the minus: the sigmoid is 1 / (1 + np.exp(-a)); with np.exp(a) it "
@@ -837,6 +835,6 @@ def hand_activations(source: str) -> str:
     for node in ast.walk(tree):
         slip = _sigmoid_slip(node, defs) or _tanh_slip(node)
         if slip:
-            code = " ".join(ast.unparse(node).split())
+            code = _flat(node)
             texts.append(f"Your hand-written activation `{code}` {slip}.")
     return "\n".join(dict.fromkeys(texts))
