@@ -130,6 +130,14 @@ def _code(line: str) -> str:
     return _LINE.sub("", (line or "").strip()).strip()
 
 
+def _parse_source(source: str):
+    """The learner's source as an ast.Module (None when it does not parse)."""
+    try:
+        return ast.parse(textwrap.dedent(source or ""))
+    except (SyntaxError, ValueError):
+        return None
+
+
 def _flat(node) -> str:
     """The node's source on one line, its whitespace collapsed: what a message quotes."""
     return " ".join(ast.unparse(node).split())
@@ -761,9 +769,8 @@ def _broadcast_text(inf, node, left, right, a, b, dims) -> str:
 
 def _definition(source, name):
     """The last assignment `name = ...` in the learner's source (None when there is none)."""
-    try:
-        tree = ast.parse(textwrap.dedent(source or ""))
-    except (SyntaxError, ValueError):
+    tree = _parse_source(source)
+    if tree is None:
         return None
     found = None
     for node in ast.walk(tree):
@@ -1350,9 +1357,8 @@ def _course_calls(tree):
 def argument_slips(source: str) -> str:
     """A static look at the learner's function: the calls of course functions that pass a
     lesson quantity into another one's parameter ('' when none, or unreadable)."""
-    try:
-        tree = ast.parse(textwrap.dedent(source or ""))
-    except (SyntaxError, ValueError):
+    tree = _parse_source(source)
+    if tree is None:
         return ""
     texts = []
     try:

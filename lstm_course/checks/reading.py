@@ -20,11 +20,18 @@ from __future__ import annotations
 
 import ast
 import builtins
-import textwrap
 
 import numpy as np
 
-from .explain import _flat, _Infer, _role, _sym_text, _symbolic, course_signature
+from .explain import (
+    _flat,
+    _Infer,
+    _parse_source,
+    _role,
+    _sym_text,
+    _symbolic,
+    course_signature,
+)
 from .explain import _name as _dotted  # 'np.exp' for a call's function, 'p.W_u' for a chain
 
 __all__ = [
@@ -47,9 +54,8 @@ _REDUCE = {"sum", "mean", "max", "min", "prod"}
 
 def _function(source: str):
     """The first def in the learner's source (None when there is none or it does not parse)."""
-    try:
-        tree = ast.parse(textwrap.dedent(source or ""))
-    except (SyntaxError, ValueError):
+    tree = _parse_source(source)
+    if tree is None:
         return None
     return next((n for n in tree.body if isinstance(n, ast.FunctionDef)), None)
 
@@ -826,9 +832,8 @@ def _tanh_slip(node) -> str:
 def hand_activations(source: str) -> str:
     """A sigmoid or tanh written out by hand that computes something else: 1/(1+exp(a))
     without the minus, exp(-a)/(1+exp(-a)), 1/1 + exp(-a), (e^-a - e^a)/(e^a + e^-a)."""
-    try:  # the function and the learner's helpers shipped after it
-        tree = ast.parse(textwrap.dedent(source or ""))
-    except (SyntaxError, ValueError):
+    tree = _parse_source(source)  # the function and the learner's helpers shipped after it
+    if tree is None:
         return ""
     defs = _names_defs(tree)
     texts = []
