@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -340,6 +341,10 @@ def test_sigint_keeps_finished_rows_and_the_next_run_resumes(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal delivers it: SIGINT at its default. A suite started as a
+        # background job (`pytest &` in a script) inherits SIGINT ignored, and Python then
+        # never installs its KeyboardInterrupt handler: the grader would finish, exit 0.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     gb = tmp_path / "gb.csv"
     deadline = time.monotonic() + 60
