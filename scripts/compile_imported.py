@@ -112,21 +112,21 @@ def run_torch() -> None:
         opt.step()
 
 
-def failures(names) -> list[str]:
-    """Import each module; one line per module that does not import."""
-    out = []
+def failures(names) -> dict[str, str]:
+    """Import each module: {name: 'name: error'} for each one that does not import."""
+    out = {}
     for name in names:
         try:
             importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 - reported by the caller
-            out.append(f"{name}: {type(exc).__name__}: {exc}")
+            out[name] = f"{name}: {type(exc).__name__}: {exc}"
     return out
 
 
 def part_torch() -> tuple[list[str], list[str]]:
     """torch, one training step, then every module of the course (lstm_course.torch too).
     Returns (failed, skipped)."""
-    failed = failures(["torch"])
+    failed = list(failures(["torch"]).values())
     if not failed:
         run_torch()
         import lstm_course
@@ -135,15 +135,15 @@ def part_torch() -> tuple[list[str], list[str]]:
             info.name
             for info in pkgutil.walk_packages(lstm_course.__path__, "lstm_course.")
             if info.name.rsplit(".", 1)[-1] != "__main__"  # that one would run the CLI
-        )
+        ).values()
     return failed, []
 
 
 def part_rest() -> tuple[list[str], list[str]]:
     """What the kernels, executors, JupyterLab and the tests import, then WHOLE.
     Returns (failed, skipped: extras that are not installed)."""
-    failed = failures(REQUIRED)
-    skipped = [line.split(":", 1)[0] for line in failures(MODULES)]
+    failed = list(failures(REQUIRED).values())
+    skipped = list(failures(MODULES))
     compile_whole()
     return failed, skipped
 

@@ -95,7 +95,7 @@ in_order() {  # in_order DIR: every notebook in DIR, those named in TRAIN_FIRST 
     for n in "${TRAIN_FIRST[@]}"; do
         if [ -f "$1/$n.ipynb" ]; then first+=("$1/$n.ipynb"); fi
     done
-    printf '%s\n' "${first[@]}"
+    if [ ${#first[@]} -gt 0 ]; then printf '%s\n' "${first[@]}"; fi  # never an empty path
     for f in "$1"/*.ipynb; do
         case " ${first[*]} " in *" $f "*) ;; *) echo "$f" ;; esac
     done
